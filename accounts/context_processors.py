@@ -1,0 +1,20 @@
+from django.http import HttpRequest
+
+from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, CAN_MANAGE_MEMBERS
+from accounts.selectors import user_memberships
+from oteapp.navigation import TABS
+
+
+def organization(request: HttpRequest) -> dict:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    return {
+        "organization": request.organization,
+        "tabs": TABS,
+        "membership": membership,
+        "user_memberships": lambda: user_memberships(user=request.user),
+        "can_configure": membership.role in CAN_CONFIGURE,
+        "can_enter_actuals": membership.role in CAN_ENTER_ACTUALS,
+        "can_manage_members": membership.role in CAN_MANAGE_MEMBERS,
+    }

@@ -1,0 +1,55 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.http import HttpRequest
+
+from accounts.models import MemberRole, User
+from accounts.services import organization_create
+
+
+class OrganizationSignupForm(forms.Form):
+    """Extra fields of allauth's sign-up: the new user's organization."""
+
+    first_name = forms.CharField(max_length=150, required=False, label="Your name")
+    organization_name = forms.CharField(max_length=200, label="Company name")
+
+    field_order = ["organization_name", "first_name"]
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        user.first_name = self.cleaned_data["first_name"]
+        user.save(update_fields=["first_name"])
+        organization = organization_create(name=self.cleaned_data["organization_name"], owner=user)
+        request.session["organization_slug"] = organization.slug
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Company name")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.MANAGER, label="Access level")
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=MemberRole.choices)
+
+
+class InvitedSignupForm(forms.Form):
+    first_name = forms.CharField(max_length=150, required=False, label="Your name")
+    password1 = forms.CharField(widget=forms.PasswordInput, label="Password")
+    password2 = forms.CharField(widget=forms.PasswordInput, label="Password (again)")
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        elif cleaned.get("password1"):
+            try:
+                password_validation.validate_password(cleaned["password1"], User(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -1,0 +1,45 @@
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from accounts.models import Membership
+from accounts.tenancy import enter_organization, leave_organization
+
+
+class OrganizationMiddleware:
+    """Resolves `/o/<org_slug>/…`: the user must be a member (else 404), and the request runs in
+    that organization's context, reset when the response is done."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.organization = None
+        request.membership = None
+        try:
+            return self.get_response(request)
+        finally:
+            token = getattr(request, "_organization_token", None)
+            if token is not None:
+                leave_organization(token)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        slug = view_kwargs.get("org_slug")
+        if slug is None:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = (
+            Membership.unscoped.select_related("organization")
+            .filter(organization__slug=slug, user=request.user)
+            .first()
+        )
+        if membership is None:
+            raise Http404("No such organization.")
+        request.organization = membership.organization
+        request.membership = membership
+        request._organization_token = enter_organization(membership.organization_id)
+        if request.session.get("organization_slug") != slug:
+            request.session["organization_slug"] = slug
+        return None

@@ -1,0 +1,165 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Invitation, MemberRole, Membership, Organization, User
+from accounts.tenancy import organization_context
+
+INVITATION_SALT = "accounts.invitation"
+
+
+class MembershipError(ValueError):
+    """A membership change that would break a rule (e.g. leave no owner)."""
+
+
+class InvitationInvalid(ValueError):
+    """The invitation link is tampered with, expired, or already used."""
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "org"
+    slug, suffix = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    return slug
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner: User | None = None, slug: str | None = None) -> Organization:
+    """A new organization with default settings and the three sales roles; `owner` becomes its owner."""
+    from oteapp.services import organization_defaults_create
+
+    organization = Organization.objects.create(name=name.strip(), slug=slug or _unique_slug(name))
+    with organization_context(organization):
+        if owner is not None:
+            Membership.objects.create(organization=organization, user=owner, role=MemberRole.OWNER)
+        organization_defaults_create(organization=organization)
+    return organization
+
+
+def _other_owners_exist(*, organization: Organization, membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(organization=organization, role=MemberRole.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def membership_role_change(*, organization: Organization, actor: Membership, membership: Membership, role: str) -> None:
+    if role not in MemberRole.values:
+        raise MembershipError(f"Unknown access level {role!r}.")
+    if MemberRole.OWNER in (role, membership.role) and actor.role != MemberRole.OWNER:
+        raise MembershipError("Only an owner can grant or take away ownership.")
+    demoting_an_owner = membership.role == MemberRole.OWNER and role != MemberRole.OWNER
+    if demoting_an_owner and not _other_owners_exist(organization=organization, membership=membership):
+        raise MembershipError("The organization needs at least one owner.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+@transaction.atomic
+def membership_remove(*, organization: Organization, actor: Membership, membership: Membership) -> None:
+    if membership.role == MemberRole.OWNER:
+        if actor.role != MemberRole.OWNER:
+            raise MembershipError("Only an owner can remove an owner.")
+        if not _other_owners_exist(organization=organization, membership=membership):
+            raise MembershipError("The last owner cannot be removed.")
+    membership.delete()
+
+
+def invitation_token(*, invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "o": invitation.organization_id}, salt=INVITATION_SALT)
+
+
+def invitation_url(*, invitation: Invitation) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "invitation_accept", kwargs={"token": invitation_token(invitation=invitation)}
+    )
+
+
+@transaction.atomic
+def invitation_create(*, organization: Organization, invited_by: Membership, email: str, role: str) -> Invitation:
+    email = email.strip().lower()
+    if role not in MemberRole.values:
+        raise MembershipError(f"Unknown access level {role!r}.")
+    if role == MemberRole.OWNER and invited_by.role != MemberRole.OWNER:
+        raise MembershipError("Only an owner can invite another owner.")
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise MembershipError(f"{email} is already a member.")
+    invitation = Invitation.objects.create(
+        organization=organization, email=email, role=role, invited_by=invited_by.user
+    )
+    context = {
+        "organization": organization,
+        "invited_by": invited_by.user,
+        "role": invitation.get_role_display(),
+        "url": invitation_url(invitation=invitation),
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    # Send only once the invitation is committed, so the link always resolves.
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to {organization.name}",
+            message=render_to_string("emails/invitation/body.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation
+
+
+def invitation_from_token(*, token: str) -> Invitation:
+    try:
+        data = signing.loads(
+            token, salt=INVITATION_SALT, max_age=timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        )
+    except signing.SignatureExpired as exc:
+        raise InvitationInvalid("This invitation has expired. Ask for a new one.") from exc
+    except signing.BadSignature as exc:
+        raise InvitationInvalid("This invitation link is not valid.") from exc
+    invitation = (
+        Invitation.unscoped.select_related("organization")
+        .filter(pk=data.get("i"), organization_id=data.get("o"))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid("This invitation no longer exists.")
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid("This invitation has already been used.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Adds the membership (or keeps an existing one) and marks the invitation used."""
+    organization = invitation.organization
+    with organization_context(organization):
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise InvitationInvalid("This invitation has already been used.")
+        membership, _ = Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def invited_user_create(*, invitation: Invitation, password: str, first_name: str = "", last_name: str = "") -> User:
+    """A new user created from an invitation: the link proves the address, so it is verified."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(invitation.email, password, first_name=first_name, last_name=last_name)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("members/", views.members, name="members"),
+    path("members/invite/", views.invitation_create_view, name="invite"),
+    path("members/<int:membership_id>/role/", views.membership_role_view, name="member_role"),
+    path("members/<int:membership_id>/remove/", views.membership_remove_view, name="member_remove"),
+]

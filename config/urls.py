@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from accounts import views as account_views
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness without the database: the framework's floor, for operators and the benchmark."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("organizations/new/", account_views.organization_create_view, name="organization_create"),
+    path("invitations/<str:token>/", account_views.invitation_accept_view, name="invitation_accept"),
+    path("o/<slug:org_slug>/", include("oteapp.urls")),
+    path("o/<slug:org_slug>/", include("accounts.urls")),
+]

@@ -1,0 +1,100 @@
+"""The calculation engine: pure functions on Decimal, no Django.
+
+The only place a formula exists (SPEC sections 3-6); views, commands, snapshots and emails all
+consume the ``Report`` it returns.
+"""
+
+from .calc import (
+    accelerated_units,
+    compute_report,
+    configured_commission_per_unit,
+    monthly_base,
+    monthly_ote,
+    ramp_factor,
+    recommended_annual_ote,
+    target_variable,
+    tenure_month,
+)
+from .insights import (
+    CODE_ABOVE_OTE,
+    CODE_BELOW_OTE,
+    CODE_OTE_EFFICIENCY,
+    CODE_QUOTA_MISALIGNED,
+    DIRECTION_ABOVE_QUOTA,
+    DIRECTION_BELOW_QUOTA,
+)
+from .report import (
+    SEVERITY_CRITICAL,
+    SEVERITY_POSITIVE,
+    SEVERITY_WARNING,
+    STATUS_AT_RISK,
+    STATUS_OFF_TARGET,
+    STATUS_ON_TARGET,
+    Insight,
+    Report,
+    RepReport,
+    RoleReport,
+    Summary,
+    report_to_json,
+)
+from .scenario import GoalSeekResult, RoleOverride, Scenario, apply_scenario, closers_needed, compute_scenario
+from .text import report_to_text
+from .types import (
+    COMP_COMMISSION_ONLY,
+    COMP_MIXED,
+    KIND_CLOSER,
+    KIND_MANAGER,
+    KIND_SETTER,
+    AcceleratorTier,
+    ActiveRep,
+    OrgConfig,
+    RepMonth,
+    RoleConfig,
+)
+
+__all__ = [
+    "CODE_ABOVE_OTE",
+    "CODE_BELOW_OTE",
+    "CODE_OTE_EFFICIENCY",
+    "CODE_QUOTA_MISALIGNED",
+    "COMP_COMMISSION_ONLY",
+    "COMP_MIXED",
+    "DIRECTION_ABOVE_QUOTA",
+    "DIRECTION_BELOW_QUOTA",
+    "KIND_CLOSER",
+    "KIND_MANAGER",
+    "KIND_SETTER",
+    "SEVERITY_CRITICAL",
+    "SEVERITY_POSITIVE",
+    "SEVERITY_WARNING",
+    "STATUS_AT_RISK",
+    "STATUS_OFF_TARGET",
+    "STATUS_ON_TARGET",
+    "AcceleratorTier",
+    "ActiveRep",
+    "GoalSeekResult",
+    "Insight",
+    "OrgConfig",
+    "RepMonth",
+    "RepReport",
+    "Report",
+    "RoleConfig",
+    "RoleOverride",
+    "RoleReport",
+    "Scenario",
+    "Summary",
+    "accelerated_units",
+    "apply_scenario",
+    "closers_needed",
+    "compute_report",
+    "compute_scenario",
+    "configured_commission_per_unit",
+    "monthly_base",
+    "monthly_ote",
+    "ramp_factor",
+    "recommended_annual_ote",
+    "report_to_json",
+    "report_to_text",
+    "target_variable",
+    "tenure_month",
+]

@@ -1,0 +1,335 @@
+"""The formulas of SPEC sections 3 and 4: per rep, per role, and the summary row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal, localcontext
+
+from .insights import build_insights
+from .numbers import ENGINE_CONTEXT, ONE, ZERO, dec, div, dsum
+from .report import (
+    STATUS_AT_RISK,
+    STATUS_OFF_TARGET,
+    STATUS_ON_TARGET,
+    Report,
+    RepReport,
+    RoleReport,
+    Summary,
+)
+from .types import (
+    COMP_MIXED,
+    COMP_MODELS,
+    KIND_CLOSER,
+    KIND_SETTER,
+    KINDS,
+    AcceleratorTier,
+    ActiveRep,
+    OrgConfig,
+    RepMonth,
+    RoleConfig,
+)
+
+MONTHS_PER_YEAR = Decimal(12)
+
+
+# --- role economics (configuration only, no actuals) -------------------------------------
+
+
+def monthly_ote(role: RoleConfig) -> Decimal:
+    return role.annual_ote / MONTHS_PER_YEAR
+
+
+def monthly_base(role: RoleConfig, config: OrgConfig) -> Decimal:
+    # Base exists only in the mixed model; a commission-only org ignores a stored base.
+    if config.comp_model != COMP_MIXED:
+        return ZERO
+    return role.annual_base / MONTHS_PER_YEAR
+
+
+def annual_base(role: RoleConfig, config: OrgConfig) -> Decimal:
+    return role.annual_base if config.comp_model == COMP_MIXED else ZERO
+
+
+def target_variable(role: RoleConfig, config: OrgConfig) -> Decimal:
+    return monthly_ote(role) - monthly_base(role, config)
+
+
+def configured_commission_per_unit(role: RoleConfig, config: OrgConfig) -> Decimal:
+    per_deal = role.commission_rate * config.deal_value
+    if role.kind == KIND_SETTER:
+        # A setter's unit is a meeting, which is worth a deal only meeting_to_deal_rate of the time.
+        return per_deal * config.meeting_to_deal_rate
+    return per_deal
+
+
+def recommended_annual_ote(role: RoleConfig, config: OrgConfig) -> Decimal:
+    """The OTE the deal economics pay at exactly 100% of quota."""
+    return (
+        configured_commission_per_unit(role, config) * role.monthly_quota * MONTHS_PER_YEAR
+        + annual_base(role, config)
+    )
+
+
+# --- per rep -------------------------------------------------------------------------------
+
+
+def tenure_month(start_date: date | None, month: date) -> int | None:
+    """1 for the calendar month of the start date; a month before the start counts as 1."""
+    if start_date is None:
+        return None
+    months = (month.year - start_date.year) * 12 + (month.month - start_date.month) + 1
+    return max(months, 1)
+
+
+def ramp_factor(ramp: Sequence[Decimal], start_date: date | None, month: date) -> Decimal:
+    tenure = tenure_month(start_date, month)
+    if tenure is None or tenure > len(ramp):
+        return ONE
+    return ramp[tenure - 1]
+
+
+def accelerated_units(
+    units: Decimal, quota: Decimal, tiers: Sequence[AcceleratorTier]
+) -> Decimal:
+    """Units weighted by the marginal multiplier of the quota band each falls in.
+
+    Like tax brackets: band i spans [from_i * quota, from_(i+1) * quota); a unit straddling a
+    boundary is split pro rata. Units below the first tier pay x1. With no (positive) quota
+    the bands are undefined, so no acceleration rather than paying everything at the top rate.
+    """
+    if not tiers or quota <= 0 or units <= 0:
+        return units
+    ordered = sorted(tiers, key=lambda tier: tier.from_attainment)
+    bounds = [max(tier.from_attainment, ZERO) * quota for tier in ordered]
+    weighted = min(units, bounds[0])  # below the first tier: plain pay
+    for index, tier in enumerate(ordered):
+        low = bounds[index]
+        high = bounds[index + 1] if index + 1 < len(ordered) else None
+        top = units if high is None else min(units, high)
+        if top > low:
+            weighted += (top - low) * tier.multiplier
+    return weighted
+
+
+def _commission(
+    pay_per_unit_numerator: Decimal,
+    units: Decimal,
+    weighted: Decimal,
+    *,
+    derived: bool,
+) -> Decimal:
+    """Commission from the unaccelerated amount, reweighted by the accelerated units.
+
+    ``derived`` means the amount is (pay per unit) * units, so multiplying the pay per unit by
+    the weighted units is exact; otherwise the amount is an entered total (revenue, sourced
+    deals), spread evenly over the units, and with no units it is paid flat (pay per unit is
+    undefined, so accelerators cannot apply).
+    """
+    if derived:
+        return pay_per_unit_numerator * weighted
+    if units == 0 or weighted == units:
+        return pay_per_unit_numerator
+    return pay_per_unit_numerator * weighted / units
+
+
+def rep_report(
+    row: RepMonth,
+    role: RoleConfig,
+    config: OrgConfig,
+    month: date,
+    closer_deals_total: Decimal,
+) -> RepReport:
+    ramp = ramp_factor(role.ramp, row.start_date, month)
+    quota = role.monthly_quota * ramp
+    base = monthly_base(role, config)
+    ote = base + target_variable(role, config) * ramp
+    rate = role.commission_rate
+    revenue = ZERO
+
+    if role.kind == KIND_CLOSER:
+        units = dec(row.deals) or ZERO
+        weighted = accelerated_units(units, quota, role.accelerators)
+        if row.revenue is None:
+            revenue = units * config.deal_value
+            commission = _commission(rate * config.deal_value, units, weighted, derived=True)
+        else:
+            revenue = dec(row.revenue) or ZERO
+            commission = _commission(rate * revenue, units, weighted, derived=False)
+    elif role.kind == KIND_SETTER:
+        units = dec(row.meetings) or ZERO
+        weighted = accelerated_units(units, quota, role.accelerators)
+        per_deal = rate * config.deal_value
+        if row.deals is None:
+            commission = _commission(
+                per_deal * config.meeting_to_deal_rate, units, weighted, derived=True
+            )
+        else:
+            sourced = dec(row.deals) or ZERO
+            commission = _commission(per_deal * sourced, units, weighted, derived=False)
+    else:
+        # Blank team deals: the manager is credited with every closer's deals that month.
+        units = closer_deals_total if row.team_deals is None else (dec(row.team_deals) or ZERO)
+        weighted = accelerated_units(units, quota, role.accelerators)
+        commission = _commission(rate * config.deal_value, units, weighted, derived=True)
+
+    earnings = base + commission
+    return RepReport(
+        rep_id=row.rep_id,
+        name=row.name,
+        role_key=row.role_key,
+        units=units,
+        ramp_factor=ramp,
+        quota=quota,
+        ote=ote,
+        earnings=earnings,
+        base=base,
+        commission=commission,
+        ote_attainment=div(earnings, ote),
+        quota_attainment=div(units, quota),
+        revenue=revenue,
+    )
+
+
+# --- per role and summary ------------------------------------------------------------------
+
+
+def status_for(attainment: Decimal | None, config: OrgConfig) -> str | None:
+    if attainment is None:
+        return None
+    if attainment >= config.on_target_threshold:
+        return STATUS_ON_TARGET
+    if attainment >= config.at_risk_threshold:
+        return STATUS_AT_RISK
+    return STATUS_OFF_TARGET
+
+
+def role_report(role: RoleConfig, config: OrgConfig, reps: Sequence[RepReport]) -> RoleReport:
+    headcount = len(reps)
+    cpu = configured_commission_per_unit(role, config)
+    tv = target_variable(role, config)
+    actual_units = dsum(rep.units for rep in reps)
+    team_quota = dsum(rep.quota for rep in reps)
+    team_ote = dsum(rep.ote for rep in reps)
+    team_actual = dsum(rep.earnings for rep in reps)
+    team_gap = team_actual - team_ote
+    count = Decimal(headcount)
+    ote_attainment = div(team_actual, team_ote)
+    return RoleReport(
+        key=role.key,
+        name=role.name,
+        kind=role.kind,
+        headcount=headcount,
+        monthly_ote=monthly_ote(role),
+        monthly_base=monthly_base(role, config),
+        monthly_quota=role.monthly_quota,
+        required_commission_per_unit=div(tv, role.monthly_quota),
+        configured_commission_per_unit=cpu,
+        break_even_units=div(tv, cpu),
+        recommended_annual_ote=recommended_annual_ote(role, config),
+        actual_units=actual_units,
+        actual_units_per_person=div(actual_units, count),
+        team_quota=team_quota,
+        quota_attainment=div(actual_units, team_quota),
+        ote_attainment=ote_attainment,
+        team_ote=team_ote,
+        team_actual=team_actual,
+        team_gap=team_gap,
+        gap_per_person=div(team_gap, count),
+        status=status_for(ote_attainment, config) if headcount else None,
+        revenue=dsum(rep.revenue for rep in reps),
+        reps=tuple(reps),
+    )
+
+
+def summary_for(config: OrgConfig, roles: Sequence[RoleReport]) -> Summary:
+    reps = [rep for role in roles for rep in role.reps]
+    # Reps with a zero OTE have no attainment; they cannot take part in the mean.
+    attainments = [rep.ote_attainment for rep in reps if rep.ote_attainment is not None]
+    total_ote = dsum(role.team_ote for role in roles)
+    total_actual = dsum(role.team_actual for role in roles)
+    revenue = dsum(role.revenue for role in roles)
+    opex = config.monthly_operating_expenses
+    return Summary(
+        team_avg_attainment=div(dsum(attainments), Decimal(len(attainments))),
+        team_ote_attainment=div(total_actual, total_ote),
+        total_ote=total_ote,
+        total_actual=total_actual,
+        ote_gap=total_actual - total_ote,
+        revenue=revenue,
+        revenue_per_ote_dollar=div(revenue, total_ote),
+        ote_pct_of_revenue=div(total_ote, revenue),
+        comp_pct_of_revenue=div(total_actual, revenue),
+        ebitda=revenue - total_actual - opex,
+        headcount=len(reps),
+        operating_expenses=opex,
+    )
+
+
+def _validate(config: OrgConfig) -> None:
+    if config.comp_model not in COMP_MODELS:
+        raise ValueError(f"unknown comp model {config.comp_model!r}")
+    keys = [role.key for role in config.roles]
+    if len(set(keys)) != len(keys):
+        raise ValueError("role keys must be unique")
+    for role in config.roles:
+        if role.kind not in KINDS:
+            raise ValueError(f"role {role.key!r}: unknown kind {role.kind!r}")
+
+
+def _row_sort_key(row: RepMonth) -> tuple[str, str, str, str]:
+    # A total order on rows so sums (and the reps lists) never depend on input order.
+    return (row.name, type(row.rep_id).__name__, str(row.rep_id), repr(row))
+
+
+def compute_report(
+    *,
+    config: OrgConfig,
+    month: date,
+    actuals: Sequence[RepMonth],
+    active_reps: Sequence[ActiveRep] = (),
+) -> Report:
+    """The month's report for the reps that have an actuals row (SPEC sections 3-6).
+
+    Raises ValueError only for an inconsistent input (unknown kind, comp model or role key,
+    duplicate role keys); undefined ratios are None.
+    """
+    with localcontext(ENGINE_CONTEXT):
+        _validate(config)
+        roles_by_key = {role.key: role for role in config.roles}
+        for row in actuals:
+            if row.role_key not in roles_by_key:
+                raise ValueError(f"actuals row for {row.name!r}: unknown role {row.role_key!r}")
+        rows = sorted(actuals, key=_row_sort_key)
+        closer_deals_total = dsum(
+            dec(row.deals) or ZERO
+            for row in rows
+            if roles_by_key[row.role_key].kind == KIND_CLOSER
+        )
+        role_reports = []
+        for role in config.roles:
+            reps = [
+                rep_report(row, role, config, month, closer_deals_total)
+                for row in rows
+                if row.role_key == role.key
+            ]
+            role_reports.append(role_report(role, config, reps))
+        summary = summary_for(config, role_reports)
+        insights = build_insights(config=config, roles=role_reports, summary=summary)
+
+        reported_ids = {row.rep_id for row in actuals}
+        role_order = {key: index for index, key in enumerate(roles_by_key)}
+        missing = sorted(
+            {rep for rep in active_reps if rep.rep_id not in reported_ids},
+            key=lambda rep: (role_order.get(rep.role_key, len(role_order)), rep.name, str(rep.rep_id)),
+        )
+        return Report(
+            month=month,
+            currency=config.currency,
+            summary=summary,
+            roles=tuple(role_reports),
+            insights=insights,
+            missing_actuals=tuple(missing),
+        )
+
+

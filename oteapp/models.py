@@ -1,0 +1,179 @@
+"""The domain tables. All are tenant-owned: `organization` leads every unique constraint and index,
+so each table can later be distributed by organization_id (Citus)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from accounts.tenancy import TenantModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+RATIO = {"max_digits": 9, "decimal_places": 4}
+UNITS = {"max_digits": 12, "decimal_places": 2}
+
+
+class CompModel(models.TextChoices):
+    COMMISSION_ONLY = "commission_only", "Commission only"
+    MIXED = "mixed", "Base + commission"
+
+
+class RoleKind(models.TextChoices):
+    CLOSER = "closer", "Closer"
+    SETTER = "setter", "Setter"
+    MANAGER = "manager", "Manager"
+
+
+class OrganizationSettings(TenantModel):
+    currency = models.CharField(max_length=3, default="USD")
+    timezone = models.CharField(max_length=64, default="UTC")
+    deal_value = models.DecimalField(**MONEY, default=Decimal("0"))
+    meeting_to_deal_rate = models.DecimalField(**RATIO, default=Decimal("0.25"))
+    comp_model = models.CharField(max_length=20, choices=CompModel.choices, default=CompModel.COMMISSION_ONLY)
+    monthly_operating_expenses = models.DecimalField(**MONEY, default=Decimal("0"))
+    on_target_threshold = models.DecimalField(**RATIO, default=Decimal("1.00"))
+    at_risk_threshold = models.DecimalField(**RATIO, default=Decimal("0.85"))
+    misalignment_tolerance = models.DecimalField(**RATIO, default=Decimal("0.10"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "organization settings"
+        constraints = [models.UniqueConstraint(fields=["organization"], name="orgsettings_org_uniq")]
+
+    def __str__(self) -> str:
+        return f"Settings of organization {self.organization_id}"
+
+
+class SalesRole(TenantModel):
+    key = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=RoleKind.choices)
+    annual_ote = models.DecimalField(**MONEY, default=Decimal("0"))
+    annual_base = models.DecimalField(**MONEY, default=Decimal("0"))
+    monthly_quota = models.DecimalField(**UNITS, default=Decimal("0"))
+    commission_rate = models.DecimalField(**RATIO, default=Decimal("0"))
+    # Quota/variable fractions for tenure months 1..n, e.g. ["0.5", "0.75"] (decimal strings).
+    ramp = models.JSONField(default=list, blank=True)
+    # Marginal tiers: [{"from": "0", "multiplier": "1.0"}, {"from": "1.0", "multiplier": "1.5"}].
+    accelerators = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "key"]
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="salesrole_org_key_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rep(TenantModel):
+    role = models.ForeignKey(SalesRole, on_delete=models.PROTECT, related_name="reps", db_index=False)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="rep_org_name_uniq")]
+        indexes = [models.Index(fields=["organization", "role"], name="rep_org_role_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MonthlyActual(TenantModel):
+    """One rep's production in one month (`month` is the first day of the month)."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="actuals", db_index=False)
+    month = models.DateField()
+    deals = models.DecimalField(**UNITS, null=True, blank=True)
+    meetings = models.DecimalField(**UNITS, null=True, blank=True)
+    team_deals = models.DecimalField(**UNITS, null=True, blank=True)
+    revenue = models.DecimalField(**MONEY, null=True, blank=True)
+    # Optimistic concurrency: an edit names the version it started from.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rep", "month"], name="actual_org_rep_month_uniq"),
+        ]
+        indexes = [models.Index(fields=["organization", "month"], name="actual_org_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.month:%Y-%m}"
+
+
+class AuditEvent(TenantModel):
+    """Who changed which OTE, quota, rate or actual, when, from what to what."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    field = models.CharField(max_length=60, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject} {self.field}"
+
+
+class MonthlySnapshot(TenantModel):
+    """The engine's report of one month with the configuration it was computed from."""
+
+    month = models.DateField()
+    report = models.JSONField()
+    config = models.JSONField()
+    computed_at = models.DateTimeField()
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [models.UniqueConstraint(fields=["organization", "month"], name="snapshot_org_month_uniq")]
+
+    def __str__(self) -> str:
+        return f"Snapshot {self.organization_id} {self.month:%Y-%m}"
+
+
+class DigestState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class DigestDelivery(TenantModel):
+    """Exactly one digest per organization, recipient and period."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    period = models.DateField()
+    state = models.CharField(max_length=10, choices=DigestState.choices, default=DigestState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "recipient", "period"], name="digest_org_recipient_period_uniq"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "period", "state"], name="digest_org_period_state_idx")]
+
+    def __str__(self) -> str:
+        return f"Digest {self.period:%Y-%m} to {self.recipient_id}: {self.state}"

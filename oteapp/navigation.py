@@ -1,0 +1,11 @@
+"""The tabs of SPEC section 9, in the order the navigation shows them."""
+
+TABS = (
+    ("overview", "Overview"),
+    ("performance", "Team Performance"),
+    ("actuals", "Actuals"),
+    ("pnl", "P&L"),
+    ("whatif", "What-If"),
+    ("configuration", "Configuration"),
+    ("history", "History"),
+)

@@ -1,0 +1,25 @@
+import pytest
+
+from tests.factories import UserFactory, organization_with_members
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(email="owner@acme.example")
+
+
+@pytest.fixture
+def organization(owner):
+    return organization_with_members("Acme Insurance", owner=owner)
+
+
+@pytest.fixture
+def owner_client(client, owner, organization):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_organization(db):
+    """Another company, with its own owner, that the tests try to reach."""
+    return organization_with_members("Rival Solar", owner=UserFactory(email="owner@rival.example"))

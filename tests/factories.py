@@ -1,0 +1,55 @@
+"""factory-boy factories. Tenant rows always share their organization with their related rows."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+
+from accounts.models import MemberRole, Membership, Organization, User
+from accounts.services import organization_create
+from accounts.tenancy import organization_context
+from oteapp.models import MonthlyActual, Rep, SalesRole
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        from allauth.account.models import EmailAddress
+
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+def organization_with_members(name: str = "Acme Insurance", **roles: User) -> Organization:
+    """An organization made the way sign-up makes it; `owner=user, viewer=user2, …` add members."""
+    organization = organization_create(name=name)
+    with organization_context(organization):
+        for role, user in roles.items():
+            Membership.objects.create(organization=organization, user=user, role=MemberRole(role.rstrip("0123456789")))
+    return organization
+
+
+def role_of(organization: Organization, key: str) -> SalesRole:
+    return SalesRole.unscoped.get(organization=organization, key=key)
+
+
+def rep_create(organization: Organization, *, name: str, role: str, start_date: date | None = None) -> Rep:
+    return Rep.unscoped.create(
+        organization=organization, role=role_of(organization, role), name=name, start_date=start_date
+    )
+
+
+def actual_create(organization: Organization, *, rep: Rep, month: date, **units: str | int) -> MonthlyActual:
+    return MonthlyActual.unscoped.create(
+        organization=organization, rep=rep, month=month, **{k: Decimal(str(v)) for k, v in units.items()}
+    )
