@@ -3,7 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import InvitationForm, InvitedSignupForm, MembershipRoleForm, OrganizationCreateForm
 from accounts.models import Membership, User
@@ -44,6 +44,7 @@ def organization_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/organization_create.html", {"form": form})
 
 
+@require_safe
 def members(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     return render(

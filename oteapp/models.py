@@ -45,7 +45,7 @@ class OrganizationSettings(TenantModel):
 
 
 class SalesRole(TenantModel):
-    key = models.SlugField(max_length=50)
+    key = models.SlugField(max_length=50, db_index=False)
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=RoleKind.choices)
     annual_ote = models.DecimalField(**MONEY, default=Decimal("0"))

@@ -23,3 +23,11 @@ def owner_client(client, owner, organization):
 def other_organization(db):
     """Another company, with its own owner, that the tests try to reach."""
     return organization_with_members("Rival Solar", owner=UserFactory(email="owner@rival.example"))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits live in the cache; one test's sign-ups must not throttle the next test."""
+    from django.core.cache import cache
+
+    cache.clear()

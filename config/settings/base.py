@@ -65,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
             ],
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]
