@@ -113,7 +113,8 @@ def test_viewers_and_managers_cannot_manage_members(client, organization, role):
     client.force_login(user)
     before = members_of(organization)
 
-    assert client.post(f"/o/{organization.slug}/members/invite/", {"email": "x@y.example", "role": "owner"}).status_code == 403
+    invite = {"email": "x@y.example", "role": "owner"}
+    assert client.post(f"/o/{organization.slug}/members/invite/", invite).status_code == 403
     assert client.post(f"/o/{organization.slug}/members/{target.pk}/role/", {"role": "owner"}).status_code == 403
     assert client.post(f"/o/{organization.slug}/members/{target.pk}/remove/").status_code == 403
     assert members_of(organization) == before

@@ -1,9 +1,9 @@
 """Hypothesis properties of the engine: the invariants every report must keep."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
-from collections.abc import Iterable
 from decimal import Decimal as D
 from decimal import localcontext
 

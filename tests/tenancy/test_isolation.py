@@ -22,7 +22,7 @@ def tenant_rows_fingerprint() -> list:
         tables = [row[0] for row in cursor.fetchall()]
         fingerprint = []
         for table in tables:
-            cursor.execute(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table}" t')  # noqa: S608 (names from the catalogue)
+            cursor.execute(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table}" t')
             fingerprint.append((table, cursor.fetchone()[0]))
     return fingerprint
 
