@@ -1,15 +1,15 @@
-from django.urls import path
+"""Every tab owns its routes (oteapp/views/<tab>.py); this module only gathers them."""
 
-from oteapp.views import tabs
+from oteapp.views import actuals, configuration, history, overview, performance, pnl, whatif
 
 app_name = "oteapp"
 
 urlpatterns = [
-    path("", tabs.overview, name="overview"),
-    path("actuals/", tabs.actuals, name="actuals"),
-    path("pnl/", tabs.pnl, name="pnl"),
-    path("what-if/", tabs.whatif, name="whatif"),
-    path("configuration/", tabs.configuration, name="configuration"),
-    path("performance/", tabs.performance, name="performance"),
-    path("history/", tabs.history, name="history"),
+    *overview.urlpatterns,
+    *performance.urlpatterns,
+    *actuals.urlpatterns,
+    *pnl.urlpatterns,
+    *whatif.urlpatterns,
+    *configuration.urlpatterns,
+    *history.urlpatterns,
 ]

@@ -1,0 +1,77 @@
+"""Display formatting of the engine's numbers. Formatting only: no formula lives here."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+register = template.Library()
+
+CENT = Decimal("0.01")
+DASH = "—"
+STATUS_ICONS = {"on_target": "✅", "at_risk": "⚠️", "off_target": "🚨"}
+STATUS_LABELS = {"on_target": "On target", "at_risk": "At risk", "off_target": "Off target"}
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+@register.filter
+def money(value, places: int = 2) -> str:
+    """12345.6 → "$12,345.60"; negative → "−$1,376.40"; None → "—"."""
+    if value is None or value == "":
+        return DASH
+    value = Decimal(str(value))
+    sign = "−" if value < 0 else ""
+    return f"{sign}${_grouped(abs(value), int(places))}"
+
+
+@register.filter
+def signed_money(value, places: int = 2) -> str:
+    """A gap: "+$412.00" or "−$1,376.40"."""
+    if value is None or value == "":
+        return DASH
+    value = Decimal(str(value))
+    return ("+" if value >= 0 else "−") + f"${_grouped(abs(value), int(places))}"
+
+
+@register.filter
+def pct(value, places: int = 1) -> str:
+    """A ratio as a percentage: 0.9 → "90.0%"."""
+    if value is None or value == "":
+        return DASH
+    return f"{_grouped(Decimal(str(value)) * 100, int(places))}%"
+
+
+@register.filter
+def units(value, places: int = 2) -> str:
+    if value is None or value == "":
+        return DASH
+    return _grouped(Decimal(str(value)), int(places))
+
+
+@register.filter
+def ratio(value, places: int = 2) -> str:
+    """Revenue per $1 OTE: 5.7499 → "$5.75"."""
+    if value is None or value == "":
+        return DASH
+    return f"${_grouped(Decimal(str(value)), int(places))}"
+
+
+@register.filter
+def bar_width(value) -> str:
+    """Width of a progress bar for a ratio, capped at 100%, for inline style."""
+    if value is None or value == "":
+        return "0"
+    return f"{min(Decimal(str(value)), Decimal(1)) * 100:.1f}"
+
+
+@register.filter
+def status_icon(status) -> str:
+    return STATUS_ICONS.get(status or "", "")
+
+
+@register.filter
+def status_label(status) -> str:
+    return STATUS_LABELS.get(status or "", "No data")

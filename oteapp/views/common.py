@@ -1,0 +1,49 @@
+"""What every tab shares: the selected month and the page-or-partial rendering."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from oteapp.months import format_month, parse_month
+from oteapp.selectors import months_with_actuals
+
+
+@dataclass(frozen=True)
+class MonthChoice:
+    month: date
+    months: list[date]  # months with actuals, newest first, for the selector
+    invalid: str | None = None  # a ?month= value that was not a month
+
+    @property
+    def param(self) -> str:
+        return format_month(self.month)
+
+
+def selected_month(request: HttpRequest) -> MonthChoice:
+    """`?month=YYYY-MM`, else the latest month with actuals, else the current month. One query."""
+    months = sorted(months_with_actuals(organization=request.organization), reverse=True)
+    raw = request.GET.get("month")
+    invalid = None
+    if raw:
+        try:
+            return MonthChoice(month=parse_month(raw), months=months)
+        except ValueError:
+            invalid = raw
+    default = months[0] if months else timezone.localdate().replace(day=1)
+    return MonthChoice(month=default, months=months, invalid=invalid)
+
+
+def render_tab(
+    request: HttpRequest, template: str, context: dict, *, partial: str = "tab", status: int = 200
+) -> HttpResponse:
+    """The full page, or only its `partial` for an htmx request (not for a history restore, which
+    needs the whole page). Responses vary on HX-Request so caches keep the two apart."""
+    if request.htmx and not request.htmx.history_restore_request:
+        template = f"{template}#{partial}"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
