@@ -1,4 +1,4 @@
-"""Writes of the domain (HackSoft style: keyword-only, explicit organization)."""
+"""Organization-level writes: the defaults of a new organization."""
 
 from decimal import Decimal
 
