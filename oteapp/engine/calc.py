@@ -65,9 +65,8 @@ def configured_commission_per_unit(role: RoleConfig, config: OrgConfig) -> Decim
 
 def recommended_annual_ote(role: RoleConfig, config: OrgConfig) -> Decimal:
     """The OTE the deal economics pay at exactly 100% of quota."""
-    return (
-        configured_commission_per_unit(role, config) * role.monthly_quota * MONTHS_PER_YEAR
-        + annual_base(role, config)
+    return configured_commission_per_unit(role, config) * role.monthly_quota * MONTHS_PER_YEAR + annual_base(
+        role, config
     )
 
 
@@ -89,9 +88,7 @@ def ramp_factor(ramp: Sequence[Decimal], start_date: date | None, month: date) -
     return ramp[tenure - 1]
 
 
-def accelerated_units(
-    units: Decimal, quota: Decimal, tiers: Sequence[AcceleratorTier]
-) -> Decimal:
+def accelerated_units(units: Decimal, quota: Decimal, tiers: Sequence[AcceleratorTier]) -> Decimal:
     """Units weighted by the marginal multiplier of the quota band each falls in.
 
     Like tax brackets: band i spans [from_i * quota, from_(i+1) * quota); a unit straddling a
@@ -112,25 +109,19 @@ def accelerated_units(
     return weighted
 
 
-def _commission(
-    pay_per_unit_numerator: Decimal,
-    units: Decimal,
-    weighted: Decimal,
-    *,
-    derived: bool,
-) -> Decimal:
-    """Commission from the unaccelerated amount, reweighted by the accelerated units.
+def _commission(amount: Decimal, units: Decimal, weighted: Decimal, *, per_unit: bool) -> Decimal:
+    """Commission paid on ``weighted`` (accelerated) units.
 
-    ``derived`` means the amount is (pay per unit) * units, so multiplying the pay per unit by
-    the weighted units is exact; otherwise the amount is an entered total (revenue, sourced
-    deals), spread evenly over the units, and with no units it is paid flat (pay per unit is
-    undefined, so accelerators cannot apply).
+    With ``per_unit`` the amount is the pay per unit, so pay * weighted units keeps full
+    precision. Otherwise it is the unaccelerated total of an entered figure (revenue, sourced
+    deals), spread evenly over the units; with no units the pay per unit is undefined, so the
+    total is paid flat, without accelerators.
     """
-    if derived:
-        return pay_per_unit_numerator * weighted
+    if per_unit:
+        return amount * weighted
     if units == 0 or weighted == units:
-        return pay_per_unit_numerator
-    return pay_per_unit_numerator * weighted / units
+        return amount
+    return amount * weighted / units
 
 
 def rep_report(
@@ -152,26 +143,24 @@ def rep_report(
         weighted = accelerated_units(units, quota, role.accelerators)
         if row.revenue is None:
             revenue = units * config.deal_value
-            commission = _commission(rate * config.deal_value, units, weighted, derived=True)
+            commission = _commission(rate * config.deal_value, units, weighted, per_unit=True)
         else:
             revenue = dec(row.revenue) or ZERO
-            commission = _commission(rate * revenue, units, weighted, derived=False)
+            commission = _commission(rate * revenue, units, weighted, per_unit=False)
     elif role.kind == KIND_SETTER:
         units = dec(row.meetings) or ZERO
         weighted = accelerated_units(units, quota, role.accelerators)
         per_deal = rate * config.deal_value
         if row.deals is None:
-            commission = _commission(
-                per_deal * config.meeting_to_deal_rate, units, weighted, derived=True
-            )
+            commission = _commission(per_deal * config.meeting_to_deal_rate, units, weighted, per_unit=True)
         else:
             sourced = dec(row.deals) or ZERO
-            commission = _commission(per_deal * sourced, units, weighted, derived=False)
+            commission = _commission(per_deal * sourced, units, weighted, per_unit=False)
     else:
         # Blank team deals: the manager is credited with every closer's deals that month.
         units = closer_deals_total if row.team_deals is None else (dec(row.team_deals) or ZERO)
         weighted = accelerated_units(units, quota, role.accelerators)
-        commission = _commission(rate * config.deal_value, units, weighted, derived=True)
+        commission = _commission(rate * config.deal_value, units, weighted, per_unit=True)
 
     earnings = base + commission
     return RepReport(
@@ -302,16 +291,12 @@ def compute_report(
                 raise ValueError(f"actuals row for {row.name!r}: unknown role {row.role_key!r}")
         rows = sorted(actuals, key=_row_sort_key)
         closer_deals_total = dsum(
-            dec(row.deals) or ZERO
-            for row in rows
-            if roles_by_key[row.role_key].kind == KIND_CLOSER
+            dec(row.deals) or ZERO for row in rows if roles_by_key[row.role_key].kind == KIND_CLOSER
         )
         role_reports = []
         for role in config.roles:
             reps = [
-                rep_report(row, role, config, month, closer_deals_total)
-                for row in rows
-                if row.role_key == role.key
+                rep_report(row, role, config, month, closer_deals_total) for row in rows if row.role_key == role.key
             ]
             role_reports.append(role_report(role, config, reps))
         summary = summary_for(config, role_reports)
@@ -331,5 +316,3 @@ def compute_report(
             insights=insights,
             missing_actuals=tuple(missing),
         )
-
-

@@ -51,9 +51,7 @@ def _pct(ratio: Decimal, places: int = 0) -> str:
     return _fixed(ratio * HUNDRED, places)
 
 
-def _below_ote(
-    role: RoleReport, config: OrgConfig, closer_units_per_person: Decimal | None
-) -> Insight:
+def _below_ote(role: RoleReport, config: OrgConfig, closer_units_per_person: Decimal | None) -> Insight:
     pct_below = ONE - role.ote_attainment if role.ote_attainment is not None else None
     gap_per_person = role.gap_per_person if role.gap_per_person is not None else ZERO
     more_units = div(-gap_per_person, role.configured_commission_per_unit)
@@ -75,9 +73,7 @@ def _below_ote(
         units_pp = role.actual_units_per_person
         positive = units_pp is not None and units_pp > 0
         rate_increase = div(more_units, units_pp) if positive else None
-        add_headcount = (
-            rate_increase * Decimal(role.headcount) if rate_increase is not None else None
-        )
+        add_headcount = rate_increase * Decimal(role.headcount) if rate_increase is not None else None
         values["rate_increase"] = rate_increase
         values["add_headcount"] = add_headcount
         if rate_increase is not None and add_headcount is not None:
@@ -163,9 +159,7 @@ def _ote_efficiency(summary: Summary) -> Insight | None:
     )
 
 
-def build_insights(
-    *, config: OrgConfig, roles: Sequence[RoleReport], summary: Summary
-) -> tuple[Insight, ...]:
+def build_insights(*, config: OrgConfig, roles: Sequence[RoleReport], summary: Summary) -> tuple[Insight, ...]:
     closer_roles = [role for role in roles if role.kind == KIND_CLOSER]
     closer_units_per_person = div(
         dsum(role.actual_units for role in closer_roles),
@@ -174,12 +168,7 @@ def build_insights(
     insights: list[Insight] = []
     for role in roles:
         attainment = role.ote_attainment
-        if (
-            role.headcount
-            and attainment is not None
-            and attainment < config.on_target_threshold
-            and role.team_gap < 0
-        ):
+        if role.headcount and attainment is not None and attainment < config.on_target_threshold and role.team_gap < 0:
             insights.append(_below_ote(role, config, closer_units_per_person))
         if role.headcount and attainment is not None and attainment > ABOVE_OTE_THRESHOLD:
             insights.append(_above_ote(role))

@@ -73,9 +73,7 @@ def _override_config(config: OrgConfig, scenario: Scenario) -> OrgConfig:
     return replace(config, roles=tuple(roles), **changes)
 
 
-def _average_row(
-    role: RoleConfig, rows: Sequence[RepMonth], config: OrgConfig, closer_deals: Decimal
-) -> RepMonth:
+def _average_row(role: RoleConfig, rows: Sequence[RepMonth], config: OrgConfig, closer_deals: Decimal) -> RepMonth:
     """A template row with the role's average production (before any productivity factor).
 
     Entered totals (revenue, sourced deals, team deals) are averaged only when some row had
@@ -153,13 +151,12 @@ def apply_scenario(
 
         rows: list[RepMonth] = list(actuals)
         for role in new_config.roles:
-            override = scenario.roles.get(role.key)
-            if override is None:
+            role_override = scenario.roles.get(role.key)
+            if role_override is None:
                 continue
-            factor = dec(override.productivity) if override.productivity is not None else ONE
-            assert factor is not None
+            factor = ONE if role_override.productivity is None else role_override.productivity
             role_rows = [row for row in rows if row.role_key == role.key]
-            headcount = len(role_rows) if override.headcount is None else override.headcount
+            headcount = len(role_rows) if role_override.headcount is None else role_override.headcount
             if headcount == len(role_rows) and factor == ONE:
                 continue
             average = _scale_row(_average_row(role, role_rows, config, closer_deals), factor)

@@ -111,8 +111,12 @@ def configs_and_rows(draw: st.DrawFn) -> tuple[OrgConfig, list[RepMonth]]:
 
 def single_rep(kind: str, amount: D, start_date: date | None) -> RepMonth:
     """A rep whose amounts all derive from its units (no entered revenue or sourced deals)."""
-    field = {"closer": "deals", "setter": "meetings", "manager": "team_deals"}[kind]
-    return replace(RepMonth(rep_id=1, name="Rep", role_key="r", start_date=start_date), **{field: amount})
+    row = RepMonth(rep_id=1, name="Rep", role_key="r", start_date=start_date)
+    if kind == "closer":
+        return replace(row, deals=amount)
+    if kind == "setter":
+        return replace(row, meetings=amount)
+    return replace(row, team_deals=amount)
 
 
 @engine_settings
@@ -137,7 +141,9 @@ def test_earnings_never_decrease_when_units_grow(
 @given(data=st.data(), config=org_configs())
 def test_accelerators_of_at_least_one_never_pay_less(data: st.DataObject, config: OrgConfig) -> None:
     tiers = [data.draw(accelerators(min_multiplier="1")) for _ in config.roles]
-    accelerated = replace(config, roles=tuple(replace(r, accelerators=t) for r, t in zip(config.roles, tiers, strict=True)))
+    accelerated = replace(
+        config, roles=tuple(replace(r, accelerators=t) for r, t in zip(config.roles, tiers, strict=True))
+    )
     flat = replace(config, roles=tuple(replace(r, accelerators=()) for r in config.roles))
     rows = data.draw(rows_for(config))
     with_acc = compute_report(config=accelerated, month=MONTH, actuals=rows)
@@ -197,9 +203,12 @@ def test_rep_at_quota_earns_the_aligned_ote(
     role = replace(role, accelerators=tuple(t for t in tiers if t.from_attainment >= 1))
     role = replace(role, annual_ote=recommended_annual_ote(role, config))
     config = replace(config, roles=(role,))
-    ramp = compute_report(
-        config=config, month=MONTH, actuals=[single_rep(kind, D(0), start_date)]
-    ).role("r").reps[0].ramp_factor
+    ramp = (
+        compute_report(config=config, month=MONTH, actuals=[single_rep(kind, D(0), start_date)])
+        .role("r")
+        .reps[0]
+        .ramp_factor
+    )
     report = compute_report(config=config, month=MONTH, actuals=[single_rep(kind, quota * ramp, start_date)])
     rep = report.role("r").reps[0]
     assert rep.units == rep.quota

@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ TIERS = (
 )
 
 
-def role(key: str = "closer", kind: str = "closer", **changes: object) -> RoleConfig:
+def role(key: str = "closer", kind: str = "closer", **changes: Any) -> RoleConfig:
     defaults = {
         "closer": (D("60000"), D("5"), D("0.10")),
         "setter": (D("48000"), D("40"), D("0.05")),
@@ -45,7 +46,7 @@ def role(key: str = "closer", kind: str = "closer", **changes: object) -> RoleCo
     return replace(base, **changes)
 
 
-def org(*roles: RoleConfig, **changes: object) -> OrgConfig:
+def org(*roles: RoleConfig, **changes: Any) -> OrgConfig:
     base = OrgConfig(
         deal_value=D("11340"),
         meeting_to_deal_rate=D("0.25"),
@@ -208,12 +209,16 @@ def test_zero_headcount_role_is_reported_with_nulls() -> None:
     assert (setter["team_ote"], setter["team_actual"], setter["team_gap"], setter["actual_units"]) == (0, 0, 0, 0)
     assert setter["configured_commission_per_unit"] == 141.75
     assert setter["reps"] == []
-    assert not any(i["code"] in ("below_ote", "above_ote") and i["role"] == "setter" for i in report.to_dict()["insights"])
+    assert not any(
+        i["code"] in ("below_ote", "above_ote") and i["role"] == "setter" for i in report.to_dict()["insights"]
+    )
 
 
 def test_empty_month_and_zero_configuration_never_raise() -> None:
     zero_role = role(annual_ote=D("0"), monthly_quota=D("0"), commission_rate=D("0"))
-    config = org(zero_role, role("setter", "setter", monthly_quota=D("0")), role("manager", "manager"), deal_value=D("0"))
+    config = org(
+        zero_role, role("setter", "setter", monthly_quota=D("0")), role("manager", "manager"), deal_value=D("0")
+    )
     for rows in ([], [RepMonth(1, "Ana", "closer", deals=D("0")), RepMonth(2, "Gus", "manager")]):
         report = compute_report(config=config, month=MONTH, actuals=rows)
         data = report.to_dict()
@@ -254,7 +259,8 @@ def test_below_ote_message_of_the_brief() -> None:
     below = report.insights[0]
     assert (below.code, below.severity, below.role) == ("below_ote", "critical", "closer")
     assert below.message == (
-        "Closers: 25% below OTE · Need 1.25 more deals/closer/month · or raise close rate by 33% · or add 3.3 more closers"
+        "Closers: 25% below OTE · Need 1.25 more deals/closer/month"
+        " · or raise close rate by 33% · or add 3.3 more closers"
     )
     values = below.to_dict()["values"]
     assert values == {"pct_below": 0.25, "more_units_per_person": 1.25, "rate_increase": 0.3333, "add_headcount": 3.33}

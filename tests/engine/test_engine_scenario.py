@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from oteapp.engine import (
     OrgConfig,
     RepMonth,
+    Report,
     RoleOverride,
     Scenario,
     apply_scenario,
@@ -21,11 +22,13 @@ from oteapp.engine.examples import WORKED_EXAMPLE_MONTH as MONTH
 from oteapp.engine.examples import worked_example_actuals, worked_example_config
 
 
-def baseline():  # noqa: ANN201 - test helper
+def baseline() -> Report:
     return compute_report(config=worked_example_config(), month=MONTH, actuals=worked_example_actuals())
 
 
-def scenario(scenario: Scenario, actuals: tuple[RepMonth, ...] | None = None, config: OrgConfig | None = None):  # noqa: ANN201
+def scenario(
+    scenario: Scenario, actuals: tuple[RepMonth, ...] | None = None, config: OrgConfig | None = None
+) -> Report:
     return compute_scenario(
         config=config or worked_example_config(),
         month=MONTH,
@@ -48,8 +51,10 @@ def test_neutral_scenario_equals_baseline(neutral: Scenario) -> None:
 
 
 def test_raising_closer_headcount_adds_average_reps() -> None:
-    config, rows = apply_scenario(
-        config=worked_example_config(), actuals=worked_example_actuals(), scenario=Scenario(roles={"closer": RoleOverride(headcount=6)})
+    _config, rows = apply_scenario(
+        config=worked_example_config(),
+        actuals=worked_example_actuals(),
+        scenario=Scenario(roles={"closer": RoleOverride(headcount=6)}),
     )
     added = [row for row in rows if str(row.rep_id).startswith("scenario-")]
     assert [row.rep_id for row in added] == ["scenario-closer-1", "scenario-closer-2"]
@@ -98,7 +103,9 @@ def test_config_overrides() -> None:
 
 
 def test_managers_with_blank_team_deals_follow_added_closers() -> None:
-    rows = tuple(replace(row, team_deals=None) if row.role_key == "manager" else row for row in worked_example_actuals())
+    rows = tuple(
+        replace(row, team_deals=None) if row.role_key == "manager" else row for row in worked_example_actuals()
+    )
     report = scenario(Scenario(roles={"closer": RoleOverride(headcount=6), "manager": RoleOverride(headcount=2)}), rows)
     manager = report.role("manager")
     assert manager.headcount == 2
@@ -169,7 +176,9 @@ def test_more_headcount_never_lowers_revenue_or_team_ote(
 ) -> None:
     rows = tuple(RepMonth(rep_id=i, name=f"C{i}", role_key="closer", deals=d) for i, d in enumerate(closer_deals))
     base = scenario(Scenario(), rows)
-    more = scenario(Scenario(roles={"closer": RoleOverride(headcount=len(rows) + extra, productivity=productivity)}), rows)
+    more = scenario(
+        Scenario(roles={"closer": RoleOverride(headcount=len(rows) + extra, productivity=productivity)}), rows
+    )
     assert more.role("closer").team_ote > base.role("closer").team_ote
     assert more.summary.revenue >= base.summary.revenue
     if sum(closer_deals) > 0:
@@ -185,7 +194,9 @@ def test_more_headcount_never_lowers_revenue_or_team_ote(
 def test_a_scenario_without_changes_is_the_baseline(
     closer_deals: list[D], setter_meetings: list[D], overrides: dict[str, RoleOverride]
 ) -> None:
-    rows = tuple(RepMonth(rep_id=i, name=f"C{i}", role_key="closer", deals=d) for i, d in enumerate(closer_deals)) + tuple(
+    rows = tuple(
+        RepMonth(rep_id=i, name=f"C{i}", role_key="closer", deals=d) for i, d in enumerate(closer_deals)
+    ) + tuple(
         RepMonth(rep_id=f"s{i}", name=f"S{i}", role_key="setter", meetings=m) for i, m in enumerate(setter_meetings)
     )
     base = compute_report(config=worked_example_config(), month=MONTH, actuals=rows)

@@ -49,7 +49,10 @@ def report_dict() -> dict[str, Any]:
         config=worked_example_config(),
         month=WORKED_EXAMPLE_MONTH,
         actuals=worked_example_actuals(),
-        active_reps=[ActiveRep(rep_id=8, name="Hal", role_key="closer"), ActiveRep(rep_id=1, name="Ana", role_key="closer")],
+        active_reps=[
+            ActiveRep(rep_id=8, name="Hal", role_key="closer"),
+            ActiveRep(rep_id=1, name="Ana", role_key="closer"),
+        ],
     )
     return report.to_dict()
 
@@ -156,7 +159,10 @@ def test_insights(report_dict: dict[str, Any]) -> None:
     ]
     below, *misaligned, above, efficiency = insights
     assert below["values"] == {"pct_below": 0.1835, "more_units_per_person": 4.05, "add_closers": 0.9}
-    assert below["message"] == "Managers: 18% below OTE · Need 4.05 more team deals/manager/month · or add 0.9 more closers"
+    assert (
+        below["message"]
+        == "Managers: 18% below OTE · Need 4.05 more team deals/manager/month · or add 0.9 more closers"
+    )
     assert [m["values"] for m in misaligned] == [
         {"break_even_units": 22.05, "quota": 40.0, "direction": "below_quota"},
         {"break_even_units": 4.41, "quota": 5.0, "direction": "below_quota"},
