@@ -1,10 +1,38 @@
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
+from accounts import rls
 from accounts.models import Membership
 from accounts.tenancy import enter_organization, leave_organization
+
+# Liveness must not depend on the database.
+NO_DATABASE_PATHS = frozenset({"/healthz"})
+
+
+class TenantTransactionMiddleware:
+    """One transaction per request (instead of ATOMIC_REQUESTS, which starts too late to carry the
+    row-level-security settings for the middleware's own queries). A 5xx answer rolls it back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in NO_DATABASE_PATHS:
+            return self.get_response(request)
+        with transaction.atomic():
+            if rls.rls_enabled():
+                user = request.user
+                bypass = request.path.startswith("/admin/") and user.is_active and user.is_staff
+                rls.begin_request(user_id=user.pk, bypass=bypass)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            elif rls.rls_enabled():
+                rls.end_request()
+        return response
 
 
 class OrganizationMiddleware:

@@ -126,11 +126,13 @@ def invitation_from_token(*, token: str) -> Invitation:
         raise InvitationInvalid("This invitation has expired. Ask for a new one.") from exc
     except signing.BadSignature as exc:
         raise InvitationInvalid("This invitation link is not valid.") from exc
-    invitation = (
-        Invitation.unscoped.select_related("organization")
-        .filter(pk=data.get("i"), organization_id=data.get("o"))
-        .first()
-    )
+    if not isinstance(data, dict) or not isinstance(data.get("o"), int):
+        raise InvitationInvalid("This invitation link is not valid.")
+    # The signature vouches for the organization: look the invitation up inside it.
+    with organization_context(data["o"]):
+        invitation = (
+            Invitation.objects.select_related("organization").filter(pk=data.get("i"), organization_id=data["o"]).first()
+        )
     if invitation is None:
         raise InvitationInvalid("This invitation no longer exists.")
     if invitation.accepted_at is not None:

@@ -3,13 +3,15 @@
 Requests (OrganizationMiddleware) and tasks enter `organization_context`; the default manager of every
 tenant-owned model refuses to query outside it, so a forgotten filter raises instead of leaking.
 A ContextVar reset with its token (not a thread-local) cannot leak one task's tenant into the next.
+On PostgreSQL the same organization is also set for row-level security (accounts/rls.py).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
-from django.db import models
+from django.db import DatabaseError, connection, models
+from django.db.transaction import TransactionManagementError
 
 _current_organization_id: ContextVar[int | None] = ContextVar("current_organization_id", default=None)
 
@@ -28,12 +30,29 @@ def current_organization_id() -> int:
     return organization_id
 
 
-def enter_organization(organization_id: int) -> Token:
-    return _current_organization_id.set(organization_id)
+OrganizationToken = tuple[Token, str | None]
 
 
-def leave_organization(token: Token) -> None:
-    _current_organization_id.reset(token)
+def enter_organization(organization_id: int) -> OrganizationToken:
+    from accounts import rls
+
+    previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id)) if rls.rls_enabled() else None
+    return _current_organization_id.set(organization_id), previous_setting
+
+
+def leave_organization(token: OrganizationToken) -> None:
+    from accounts import rls
+
+    context_token, previous_setting = token
+    _current_organization_id.reset(context_token)
+    if previous_setting is None:
+        return
+    try:
+        rls.set_setting(rls.ORGANIZATION_SETTING, previous_setting)
+    except (DatabaseError, TransactionManagementError):
+        # A failed transaction accepts only its rollback, which undoes the SET LOCAL as well.
+        if not connection.in_atomic_block:
+            raise
 
 
 @contextmanager

@@ -1,12 +1,10 @@
 from django.contrib import admin
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from accounts import views as account_views
 
 
-@transaction.non_atomic_requests
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness without the database: the framework's floor, for operators and the benchmark."""
     return HttpResponse("ok", content_type="text/plain")

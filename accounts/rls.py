@@ -1,0 +1,100 @@
+"""PostgreSQL row-level security: the database's own guard on organization_id, behind the ORM's.
+
+Every tenant table gets a policy comparing `organization_id` with the setting `app.organization_id`.
+Requests run in one transaction as the runtime role (settings.DATABASE_RLS_ROLE: neither owner nor
+superuser, so policies apply) with the setting made by `set_config(..., true)`, i.e. SET LOCAL.
+Without the setting a query sees no tenant rows. Migrations run as the tables' owner.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+ORGANIZATION_SETTING = "app.organization_id"
+USER_SETTING = "app.user_id"
+BYPASS_SETTING = "app.rls_bypass"
+POLICY = "tenant_isolation"
+OWN_MEMBERSHIPS_POLICY = "own_memberships"
+
+_CURRENT_ORG = f"nullif(current_setting('{ORGANIZATION_SETTING}', true), '')::bigint"
+_BYPASS = f"coalesce(current_setting('{BYPASS_SETTING}', true), '') = 'on'"
+
+
+def rls_enabled(db: BaseDatabaseWrapper = connection) -> bool:
+    return db.vendor == "postgresql" and bool(settings.DATABASE_RLS_ROLE)
+
+
+def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) -> str:
+    """SET LOCAL inside a transaction, session-wide in autocommit (tasks); returns the old value."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(current_setting(%s, true), ''), set_config(%s, %s, %s)",
+            [name, name, value, db.in_atomic_block],
+        )
+        return cursor.fetchone()[0]
+
+
+def begin_request(*, user_id: int | None, bypass: bool = False, db: BaseDatabaseWrapper = connection) -> None:
+    """First statement of a request's transaction: become the runtime role, name the user."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('role', %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
+            [settings.DATABASE_RLS_ROLE, USER_SETTING, str(user_id or ""), BYPASS_SETTING, "on" if bypass else ""],
+        )
+
+
+def end_request(*, db: BaseDatabaseWrapper = connection) -> None:
+    """Back to the connection's own role before the transaction ends (it may be a test's savepoint)."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('role', 'none', true), set_config(%s, '', true), set_config(%s, '', true), "
+            "set_config(%s, '', true)",
+            [USER_SETTING, BYPASS_SETTING, ORGANIZATION_SETTING],
+        )
+
+
+@contextmanager
+def cross_organization() -> Iterator[None]:
+    """For the few deliberate cross-tenant jobs (batch snapshots over all organizations)."""
+    if not rls_enabled():
+        yield
+        return
+    previous = set_setting(BYPASS_SETTING, "on")
+    try:
+        yield
+    finally:
+        set_setting(BYPASS_SETTING, previous)
+
+
+def install_policies(*, tables: list[str], membership_table: str, db: BaseDatabaseWrapper = connection) -> None:
+    """Idempotent: the runtime role, its grants, and one policy per tenant table."""
+    role = settings.DATABASE_RLS_ROLE
+    quoted_role = db.ops.quote_name(role)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            # NOLOGIN here: requests SET ROLE to it. Production creates it WITH LOGIN (README).
+            cursor.execute(f"CREATE ROLE {quoted_role} NOLOGIN NOSUPERUSER NOBYPASSRLS")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted_role}")
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted_role}")
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted_role}")
+        for table in tables:
+            name = db.ops.quote_name(table)
+            cursor.execute(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY")
+            cursor.execute(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY")
+            cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {name}")
+            cursor.execute(
+                f"CREATE POLICY {POLICY} ON {name} "
+                f"USING (organization_id = {_CURRENT_ORG} OR {_BYPASS}) "
+                f"WITH CHECK (organization_id = {_CURRENT_ORG} OR {_BYPASS})"
+            )
+        # A user may read their own memberships before any organization is chosen (login, switcher).
+        name = db.ops.quote_name(membership_table)
+        cursor.execute(f"DROP POLICY IF EXISTS {OWN_MEMBERSHIPS_POLICY} ON {name}")
+        cursor.execute(
+            f"CREATE POLICY {OWN_MEMBERSHIPS_POLICY} ON {name} FOR SELECT "
+            f"USING (user_id = nullif(current_setting('{USER_SETTING}', true), '')::bigint)"
+        )
