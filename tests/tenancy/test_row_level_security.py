@@ -52,7 +52,7 @@ def test_raw_sql_without_the_setting_sees_no_tenant_rows(organization, other_org
     rep_create(organization, name="Ana", role="closer")
     rep_create(other_organization, name="Zed", role="closer")
     for table in ("oteapp_rep", "oteapp_salesrole", "accounts_membership", "oteapp_organizationsettings"):
-        assert as_runtime_role(f"SELECT count(*) FROM {table}") == [(0,)], table  # noqa: S608
+        assert as_runtime_role(f"SELECT count(*) FROM {table}") == [(0,)], table
 
 
 def test_raw_sql_with_the_setting_sees_only_that_organization(organization, other_organization):
