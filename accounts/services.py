@@ -163,3 +163,19 @@ def invited_user_create(*, invitation: Invitation, password: str, first_name: st
     user = User.objects.create_user(invitation.email, password, first_name=first_name, last_name=last_name)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization, actor: Membership, confirmation: str) -> None:
+    """Deletes the organization and, by cascade, every row it owns. Owners only; the slug typed
+    again guards against a slip."""
+    if actor.role != MemberRole.OWNER:
+        raise MembershipError("Only an owner can delete the organization.")
+    if confirmation.strip() != organization.slug:
+        raise MembershipError(f"Type {organization.slug} to confirm.")
+    from oteapp.models import Rep
+
+    with organization_context(organization):
+        # Reps protect their role from deletion one by one; the whole organization goes, so first them.
+        Rep.objects.filter(organization=organization).delete()
+        organization.delete()

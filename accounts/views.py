@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import InvitationForm, InvitedSignupForm, MembershipRoleForm, OrganizationCreateForm
 from accounts.models import Membership, User
-from accounts.permissions import CAN_MANAGE_MEMBERS, role_required
+from accounts.permissions import CAN_MANAGE_MEMBERS, OWNER_ONLY, role_required
 from accounts.selectors import organization_members, organization_pending_invitations, user_memberships
 from accounts.services import (
     InvitationInvalid,
@@ -19,6 +19,7 @@ from accounts.services import (
     membership_remove,
     membership_role_change,
     organization_create,
+    organization_delete,
 )
 
 
@@ -144,3 +145,36 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, f"Welcome to {invitation.organization.name}.")
         return redirect("oteapp:overview", org_slug=invitation.organization.slug)
     return render(request, "accounts/invitation_signup.html", {**context, "form": form})
+
+
+@require_safe
+@role_required(OWNER_ONLY)
+def organization_settings_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return render(request, "accounts/organization_settings.html", {"active_tab": "members"})
+
+
+@require_safe
+@role_required(OWNER_ONLY)
+def organization_export_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+    from oteapp.data_export import organization_data_export
+
+    data = organization_data_export(organization=request.organization)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{org_slug}-export.json"'
+    return response
+
+
+@require_POST
+@role_required(OWNER_ONLY)
+def organization_delete_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+    name = request.organization.name
+    try:
+        organization_delete(
+            organization=request.organization, actor=request.membership, confirmation=request.POST.get("confirm", "")
+        )
+    except MembershipError as error:
+        messages.error(request, str(error))
+        return redirect("accounts:organization_settings", org_slug=org_slug)
+    request.session.pop("organization_slug", None)
+    messages.success(request, f"{name} and all of its data were deleted.")
+    return redirect("home")
