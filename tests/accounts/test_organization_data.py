@@ -55,5 +55,6 @@ def test_only_owners_export_or_delete(client, role):
     organization = organization_with_members("Guarded", owner=UserFactory(), **{role: user})
     client.force_login(user)
     assert client.get(f"/o/{organization.slug}/organization/export/").status_code == 403
-    assert client.post(f"/o/{organization.slug}/organization/delete/", {"confirm": organization.slug}).status_code == 403
+    delete_url = f"/o/{organization.slug}/organization/delete/"
+    assert client.post(delete_url, {"confirm": organization.slug}).status_code == 403
     assert Organization.objects.filter(pk=organization.pk).exists()
