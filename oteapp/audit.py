@@ -5,9 +5,35 @@ from collections.abc import Iterable
 from accounts.models import Organization, User
 from oteapp.models import AuditEvent
 
+SUBJECT_MAX_LENGTH = AuditEvent._meta.get_field("subject").max_length
+
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def audit_events_create(
+    *,
+    organization: Organization,
+    actor: User | None,
+    action: str,
+    changes: Iterable[tuple[str, str, object, object]],
+) -> list[AuditEvent]:
+    """Record `(subject, field, old, new)` changes of many subjects in one insert; unchanged skipped."""
+    events = [
+        AuditEvent(
+            organization=organization,
+            actor=actor,
+            action=action,
+            subject=subject[:SUBJECT_MAX_LENGTH],
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+        )
+        for subject, field, old, new in changes
+        if _text(old) != _text(new)
+    ]
+    return AuditEvent.objects.bulk_create(events)
 
 
 def audit_changes(
@@ -18,18 +44,10 @@ def audit_changes(
     subject: str,
     changes: Iterable[tuple[str, object, object]],
 ) -> list[AuditEvent]:
-    """Record `(field, old, new)` changes; unchanged fields are skipped."""
-    events = [
-        AuditEvent(
-            organization=organization,
-            actor=actor,
-            action=action,
-            subject=subject,
-            field=field,
-            old_value=_text(old),
-            new_value=_text(new),
-        )
-        for field, old, new in changes
-        if _text(old) != _text(new)
-    ]
-    return AuditEvent.objects.bulk_create(events)
+    """Record `(field, old, new)` changes of one subject."""
+    return audit_events_create(
+        organization=organization,
+        actor=actor,
+        action=action,
+        changes=((subject, field, old, new) for field, old, new in changes),
+    )

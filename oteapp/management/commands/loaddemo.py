@@ -56,7 +56,8 @@ class Command(BaseCommand):
 
     def _fill(self, organization: Organization) -> None:
         OrganizationSettings.objects.filter(organization=organization).update(
-            deal_value=Decimal("11340"), meeting_to_deal_rate=Decimal("0.25"),
+            deal_value=Decimal("11340"),
+            meeting_to_deal_rate=Decimal("0.25"),
             monthly_operating_expenses=Decimal("9000"),
         )
         roles = {role.key: role for role in SalesRole.objects.filter(organization=organization)}
@@ -65,7 +66,9 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         reps = [
             Rep.objects.create(
-                organization=organization, role=roles[role], name=name,
+                organization=organization,
+                role=roles[role],
+                name=name,
                 start_date=_month_add(this_month, -tenure),
             )
             for name, role, _, tenure in DEMO_REPS

@@ -1,0 +1,367 @@
+"""Actuals CSV import (SPEC section 8): `month,rep,role,deals,meetings,team_deals,revenue,start_date`.
+
+The whole file is parsed and checked first; the change set is then computed against this organization's
+rows only and applied in one transaction, with a constant number of queries whatever the number of rows.
+Rules where the SPEC is silent:
+- `month`, `rep` and `role` are required columns; the others may be left out, and a column left out keeps
+  the stored values (a new row starts blank). A blank cell means "no value" and clears a stored one.
+- Column names are case-insensitive and their order is free; an unknown column is refused (usually a typo).
+- A known rep keeps its role (the `role` cell may be blank for one); an unknown rep is created in the role.
+- `start_date` sets the rep's start date (for ramp); blank keeps the stored one.
+- A row equal to the stored one is not rewritten and its version is not bumped.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization, User
+from oteapp.audit import audit_events_create
+from oteapp.config_files import (
+    MONEY,
+    UNITS,
+    FileImportError,
+    ImportResult,
+    date_parse,
+    decimal_text,
+    number_parse,
+    require_organization_context,
+    shown,
+)
+from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
+from oteapp.months import format_month, parse_month
+
+COLUMNS = ("month", "rep", "role", "deals", "meetings", "team_deals", "revenue", "start_date")
+REQUIRED_COLUMNS = ("month", "rep", "role")
+VALUE_COLUMNS = {"deals": UNITS, "meetings": UNITS, "team_deals": UNITS, "revenue": MONEY}
+AUDIT_ACTION = "actuals_import"
+MAX_NAME_LENGTH = 200
+
+
+class ActualsImportError(FileImportError):
+    """The CSV file is refused as a whole."""
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One value the import will change; `month` is None for a rep's own field (its start date)."""
+
+    rep: str
+    month: date | None
+    field: str
+    old: Decimal | date | None
+    new: Decimal | date | None
+
+
+@dataclass(frozen=True)
+class PlannedRep:
+    name: str
+    role: str
+    start_date: date | None
+
+
+@dataclass(frozen=True)
+class ActualsPreview:
+    """What `actuals_csv_import` would do with the same file, for the upload screen to confirm."""
+
+    changes: list[PlannedChange]
+    reps_to_create: list[PlannedRep]
+    rows: int
+    actuals_created: int
+    actuals_updated: int
+    actuals_unchanged: int
+
+
+@dataclass
+class _Row:
+    line: int
+    month: date
+    rep: str
+    role: str  # "" when the cell is blank
+    values: dict[str, Decimal | None]  # only the value columns the file has
+    start_date: date | None
+
+
+@dataclass
+class _Plan:
+    rows: list[_Row]
+    roles: dict[str, SalesRole]
+    reps: dict[str, Rep]  # the known reps the file names
+    new_reps: dict[str, PlannedRep] = field(default_factory=dict)
+    start_dates: dict[str, date] = field(default_factory=dict)  # rep → changed start date
+    changes: list[PlannedChange] = field(default_factory=list)
+    created: list[_Row] = field(default_factory=list)
+    updated: list[tuple[_Row, MonthlyActual]] = field(default_factory=list)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.errors: list[tuple[int, str]] = []
+
+    def add(self, line: int, column: str | None, problem: str) -> None:
+        where = f"line {line}, column {column}" if column else f"line {line}"
+        self.errors.append((line, f"{where}: {problem}"))
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ActualsImportError([message for _, message in sorted(self.errors, key=lambda error: error[0])])
+
+
+def actuals_csv_text(data: bytes | str) -> str:
+    """The file as text without a byte-order mark; raises ActualsImportError when it is not UTF-8."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ActualsImportError(["not a CSV file: it is not UTF-8 text (save it as CSV UTF-8)"]) from None
+    return data.lstrip("\ufeff")
+
+
+def _header(header: list[str], problems: _Problems) -> list[str]:
+    columns = [cell.strip().lower() for cell in header]
+    for index, column in enumerate(columns, start=1):
+        if column not in COLUMNS:
+            shown_name = shown(column) if column else f"number {index} (no name)"
+            problems.add(1, shown_name, f"unknown column; the columns are {','.join(COLUMNS)}")
+        elif columns.index(column) != index - 1:
+            problems.add(1, column, "appears twice")
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            problems.add(1, column, f"missing; the header must include {','.join(REQUIRED_COLUMNS)}")
+    return columns
+
+
+def _row(line: int, cells: dict[str, str], roles: dict[str, SalesRole], problems: _Problems) -> _Row | None:
+    errors_before = len(problems.errors)
+    month_text = cells["month"].strip()
+    month = None
+    try:
+        month = parse_month(month_text)
+    except ValueError:
+        problem = "required; use YYYY-MM" if not month_text else f"{shown(month_text)} is not a month; use YYYY-MM"
+        problems.add(line, "month", problem)
+    rep = cells["rep"].strip()
+    if not rep or len(rep) > MAX_NAME_LENGTH:
+        problems.add(line, "rep", f"the rep's name must be 1 to {MAX_NAME_LENGTH} characters")
+    role = cells["role"].strip()
+    if role and role not in roles:
+        problems.add(line, "role", f"unknown role {shown(role)}; the roles are {', '.join(roles)}")
+    values: dict[str, Decimal | None] = {}
+    for column, spec in VALUE_COLUMNS.items():
+        if column in cells:
+            text = cells[column].strip()
+            number, problem = number_parse(text, spec) if text else (None, None)
+            if problem:
+                problems.add(line, column, problem)
+            values[column] = number
+    start_date, problem = date_parse(cells.get("start_date", "").strip())
+    if problem:
+        problems.add(line, "start_date", problem)
+    if len(problems.errors) > errors_before or month is None:
+        return None
+    return _Row(line=line, month=month, rep=rep, role=role, values=values, start_date=start_date)
+
+
+def _parse(text: str, roles: dict[str, SalesRole], problems: _Problems) -> list[_Row]:
+    # strict: a stray or unclosed quote is an error, not a cell that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[_Row] = []
+    first_lines: dict[tuple[str, date], int] = {}
+    ended = 0  # the line the previous record ended on; a quoted cell may span lines
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ActualsImportError([f"line 1: the file is empty; expected the header {','.join(COLUMNS)}"])
+        columns = _header(header, problems)
+        problems.raise_any()
+        ended = reader.line_num
+        for cells in reader:
+            line, ended = ended + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(columns):
+                problems.add(line, None, f"{len(cells)} cells, but the header has {len(columns)} columns")
+                continue
+            row = _row(line, dict(zip(columns, cells, strict=True)), roles, problems)
+            if row is None:
+                continue
+            first = first_lines.setdefault((row.rep, row.month), line)
+            if first != line:
+                problems.add(line, None, f"{row.rep} already has a row for {format_month(row.month)} on line {first}")
+            else:
+                rows.append(row)
+    except csv.Error as exc:
+        raise ActualsImportError([f"line {ended + 1}: not a valid CSV file ({exc}); check the quotes"]) from None
+    problems.raise_any()
+    return rows
+
+
+def _check_reps(plan: _Plan, problems: _Problems) -> None:
+    start_lines: dict[str, int] = {}
+    new_lines: dict[str, int] = {}
+    for row in plan.rows:
+        rep = plan.reps.get(row.rep)
+        if rep is not None:
+            if row.role and row.role != rep.role.key:
+                problems.add(
+                    row.line,
+                    "role",
+                    f"{row.rep} is in role {shown(rep.role.key)}, not {shown(row.role)}; "
+                    "change a rep's role in the configuration",
+                )
+        elif not row.role:
+            problems.add(row.line, "role", f"required for the new rep {row.rep}")
+        elif row.rep in plan.new_reps and plan.new_reps[row.rep].role != row.role:
+            problems.add(
+                row.line, "role", f"{row.rep} is {shown(plan.new_reps[row.rep].role)} on line {new_lines[row.rep]}"
+            )
+        elif row.rep not in plan.new_reps:
+            plan.new_reps[row.rep] = PlannedRep(name=row.rep, role=row.role, start_date=None)
+            new_lines[row.rep] = row.line
+        if row.start_date is None:
+            continue
+        if row.rep in start_lines and plan.start_dates[row.rep] != row.start_date:
+            problems.add(
+                row.line,
+                "start_date",
+                f"{row.rep} starts on {plan.start_dates[row.rep].isoformat()} on line {start_lines[row.rep]}",
+            )
+        elif row.rep not in start_lines:
+            start_lines[row.rep] = row.line
+            plan.start_dates[row.rep] = row.start_date
+    for name, planned in plan.new_reps.items():
+        plan.new_reps[name] = PlannedRep(name=name, role=planned.role, start_date=plan.start_dates.pop(name, None))
+    for name in list(plan.start_dates):
+        old = plan.reps[name].start_date
+        if old == plan.start_dates[name]:
+            del plan.start_dates[name]
+        else:
+            plan.changes.append(
+                PlannedChange(rep=name, month=None, field="start_date", old=old, new=plan.start_dates[name])
+            )
+
+
+def _plan(*, organization: Organization, data: bytes | str, lock: bool) -> _Plan:
+    require_organization_context(organization)
+    text = actuals_csv_text(data)
+    if lock:
+        # Imports into one organization run one after the other, so two files cannot create the same rep.
+        OrganizationSettings.objects.select_for_update().filter(organization=organization).values_list("pk").get()
+    roles = {role.key: role for role in SalesRole.objects.filter(organization=organization).order_by("position", "key")}
+    problems = _Problems()
+    rows = _parse(text, roles, problems)
+    names = {row.rep for row in rows}
+    reps = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
+    plan = _Plan(rows=rows, roles=roles, reps={rep.name: rep for rep in reps})
+    _check_reps(plan, problems)
+    problems.raise_any()
+
+    actuals = MonthlyActual.objects.filter(
+        organization=organization,
+        rep_id__in=[rep.pk for rep in plan.reps.values()],
+        month__in={row.month for row in rows},
+    )
+    if lock:
+        # Edits of the same rows from the grid wait, so a version is never bumped from a stale value.
+        actuals = actuals.select_for_update()
+    existing = {(actual.rep_id, actual.month): actual for actual in actuals}
+    for row in rows:
+        rep = plan.reps.get(row.rep)
+        actual = existing.get((rep.pk, row.month)) if rep is not None else None
+        if actual is None:
+            plan.created.append(row)
+            changes = [(name, None, new) for name, new in row.values.items() if new is not None]
+        else:
+            changes = [
+                (name, getattr(actual, name), new) for name, new in row.values.items() if getattr(actual, name) != new
+            ]
+            if changes:
+                plan.updated.append((row, actual))
+        plan.changes.extend(
+            PlannedChange(rep=row.rep, month=row.month, field=name, old=old, new=new) for name, old, new in changes
+        )
+    return plan
+
+
+def actuals_csv_preview(*, organization: Organization, data: bytes | str) -> ActualsPreview:
+    """Validate the file and compute its change set without writing; raises ActualsImportError like the import."""
+    plan = _plan(organization=organization, data=data, lock=False)
+    return ActualsPreview(
+        changes=plan.changes,
+        reps_to_create=list(plan.new_reps.values()),
+        rows=len(plan.rows),
+        actuals_created=len(plan.created),
+        actuals_updated=len(plan.updated),
+        actuals_unchanged=len(plan.rows) - len(plan.created) - len(plan.updated),
+    )
+
+
+@transaction.atomic
+def actuals_csv_import(*, organization: Organization, data: bytes | str, actor: User | None = None) -> ImportResult:
+    """Validate the whole file, then create and update reps and actuals in one transaction (nothing on any
+    error). Re-importing a month updates its rows and bumps their version; every change is audited."""
+    plan = _plan(organization=organization, data=data, lock=True)
+    reps = dict(plan.reps)
+    new_reps = [
+        Rep(organization=organization, name=new.name, role=plan.roles[new.role], start_date=new.start_date)
+        for new in plan.new_reps.values()
+    ]
+    Rep.objects.bulk_create(new_reps)
+    reps.update((rep.name, rep) for rep in new_reps)
+    moved = [reps[name] for name in plan.start_dates]
+    for rep in moved:
+        rep.start_date = plan.start_dates[rep.name]
+    Rep.objects.bulk_update(moved, ["start_date"])
+
+    MonthlyActual.objects.bulk_create(
+        MonthlyActual(organization=organization, rep=reps[row.rep], month=row.month, updated_by=actor, **row.values)
+        for row in plan.created
+    )
+    now = timezone.now()
+    for row, actual in plan.updated:
+        for name, value in row.values.items():
+            setattr(actual, name, value)
+        actual.version += 1
+        actual.updated_by = actor
+        actual.updated_at = now  # bulk_update skips auto_now
+    value_columns = sorted({name for row, _ in plan.updated for name in row.values})
+    MonthlyActual.objects.bulk_update(
+        [actual for _, actual in plan.updated], [*value_columns, "version", "updated_by", "updated_at"]
+    )
+
+    audit_events_create(
+        organization=organization,
+        actor=actor,
+        action=AUDIT_ACTION,
+        changes=[
+            (
+                f"rep {change.rep}" if change.month is None else f"{change.rep} {format_month(change.month)}",
+                change.field,
+                _text(change.old),
+                _text(change.new),
+            )
+            for change in plan.changes
+        ]
+        + [(f"rep {new.name}", "role", "", new.role) for new in plan.new_reps.values()]
+        + [(f"rep {new.name}", "start_date", "", _text(new.start_date)) for new in plan.new_reps.values()],
+    )
+    unchanged = len(plan.rows) - len(plan.created) - len(plan.updated)
+    return ImportResult(
+        reps_created=len(new_reps),
+        reps_updated=len(moved),
+        actuals_created=len(plan.created),
+        actuals_updated=len(plan.updated),
+        months=sorted({row.month for row in plan.rows}),
+        notices=[f"{unchanged} row{'' if unchanged == 1 else 's'} already up to date."] if unchanged else [],
+    )
+
+
+def _text(value: Decimal | date | None) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return decimal_text(value)

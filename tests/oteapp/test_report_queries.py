@@ -1,0 +1,63 @@
+"""`month_report_get` loads a month in a constant number of queries, whatever the number of reps."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tenancy import organization_context
+from oteapp.models import MonthlyActual, Rep, SalesRole
+from oteapp.selectors import month_report_get
+from tests.factories import organization_with_members
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER = date(2026, 10, 1)
+
+
+def organization_with_reps(count: int):
+    organization = organization_with_members(f"Company with {count} reps")
+    with organization_context(organization):
+        roles = list(SalesRole.objects.filter(organization=organization).order_by("position"))
+        reps = Rep.objects.bulk_create(
+            Rep(organization=organization, role=roles[index % 3], name=f"Rep {index:04d}", start_date=date(2025, 1, 1))
+            for index in range(count)
+        )
+        # Every tenth rep has no row this month, so the missing-actuals list is loaded too.
+        MonthlyActual.objects.bulk_create(
+            MonthlyActual(
+                organization=organization,
+                rep=rep,
+                month=OCTOBER,
+                deals=Decimal(index % 7),
+                meetings=Decimal(30 + index % 15),
+                team_deals=Decimal(18),
+            )
+            for index, rep in enumerate(reps)
+            if index % 10
+        )
+    return organization
+
+
+def report_queries(organization) -> tuple[int, int]:
+    with organization_context(organization), CaptureQueriesContext(connection) as queries:
+        report = month_report_get(organization=organization, month=OCTOBER).report
+    return len(queries), sum(role.headcount for role in report.roles)
+
+
+def test_month_report_queries_do_not_grow_with_reps():
+    small_queries, small_headcount = report_queries(organization_with_reps(5))
+    large_queries, large_headcount = report_queries(organization_with_reps(500))
+
+    assert (small_headcount, large_headcount) == (4, 450)
+    assert small_queries == large_queries == 4
+
+
+def test_month_report_with_a_given_configuration_needs_two_queries(django_assert_num_queries):
+    organization = organization_with_reps(50)
+    with organization_context(organization):
+        config = month_report_get(organization=organization, month=OCTOBER).config
+        with django_assert_num_queries(2):
+            month_report_get(organization=organization, month=OCTOBER, config=config)
