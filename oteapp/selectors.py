@@ -9,8 +9,8 @@ from django.db.models import Q
 
 from accounts.models import Organization
 from oteapp import engine
-from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
-from oteapp.months import month_end
+from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
+from oteapp.months import month_add, month_end
 
 
 @dataclass(frozen=True)
@@ -138,4 +138,326 @@ def latest_month_with_actuals(*, organization: Organization) -> date | None:
         .order_by("-month")
         .values_list("month", flat=True)
         .first()
+    )
+
+
+# --- Several months at once (Overview trend, P&L, History): constant queries in months and reps ---
+
+
+def _rep_month_of(row: MonthlyActual) -> engine.RepMonth:
+    return engine.RepMonth(
+        rep_id=row.rep_id,
+        name=row.rep.name,
+        role_key=row.rep.role.key,
+        start_date=row.rep.start_date,
+        deals=row.deals,
+        meetings=row.meetings,
+        team_deals=row.team_deals,
+        revenue=row.revenue,
+    )
+
+
+def _employed_in(rep: Rep, month: date) -> bool:
+    # The rule of active_reps_query, applied in Python to reps loaded once for many months.
+    started = rep.start_date is None or rep.start_date <= month_end(month)
+    return started and (rep.end_date is None or rep.end_date >= month)
+
+
+def month_reports_get(
+    *, organization: Organization, months: list[date], config: engine.OrgConfig | None = None
+) -> list[MonthReport]:
+    """The reports of `months`, in that order, in four queries however many months and reps there are
+    (none for no months): the configuration (two, unless given), every month's actuals (one) and the
+    reps employed in any of the months (one); then the engine once per month."""
+    if not months:
+        return []
+    if config is None:
+        config = organization_config_get(organization=organization)
+    actuals: dict[date, list[engine.RepMonth]] = {month: [] for month in months}
+    rows = (
+        MonthlyActual.objects.filter(organization=organization, month__in=set(months))
+        .select_related("rep__role")
+        .order_by("month", "rep__name")
+    )
+    for row in rows:
+        actuals[row.month].append(_rep_month_of(row))
+    reps = list(
+        Rep.objects.filter(organization=organization)
+        .filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=month_end(max(months))),
+            Q(end_date__isnull=True) | Q(end_date__gte=min(months)),
+        )
+        .select_related("role")
+        .order_by("name")
+    )
+    reports = []
+    for month in months:
+        active = [
+            engine.ActiveRep(rep_id=rep.pk, name=rep.name, role_key=rep.role.key)
+            for rep in reps
+            if _employed_in(rep, month)
+        ]
+        report = engine.compute_report(config=config, month=month, actuals=actuals[month], active_reps=active)
+        reports.append(MonthReport(month=month, config=config, report=report))
+    return reports
+
+
+def trailing_months(month: date, span: int) -> list[date]:
+    """The `span` months ending with `month`, oldest first."""
+    return [month_add(month, offset) for offset in range(1 - span, 1)]
+
+
+# --- P&L -----------------------------------------------------------------------------------------
+# The engine reports earnings per rep split into base and commission, and EBITDA per month; the P&L
+# only totals those per role and over the trailing months, and divides EBITDA by revenue (margin).
+
+
+def _share(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+@dataclass(frozen=True)
+class PnlRoleLine:
+    key: str
+    name: str
+    commission: Decimal
+    base: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class PnlPeriod:
+    month: date | None  # None for the trailing total
+    has_actuals: bool
+    revenue: Decimal
+    roles: tuple[PnlRoleLine, ...]
+    total_compensation: Decimal
+    operating_expenses: Decimal
+    ebitda: Decimal
+    margin: Decimal | None  # EBITDA / revenue
+    comp_pct_of_revenue: Decimal | None
+
+
+@dataclass(frozen=True)
+class Pnl:
+    month: PnlPeriod  # the selected month
+    trailing: tuple[PnlPeriod, ...]  # the months of the span ending with it, oldest first
+    total: PnlPeriod  # over the trailing months that have actuals
+    months_with_actuals: int
+    has_base: bool  # any base pay in the span (mixed comp model): show the base columns
+    report: engine.Report  # the selected month's report
+
+
+def _pnl_period(report: engine.Report) -> PnlPeriod:
+    summary = report.summary
+    roles = tuple(
+        PnlRoleLine(
+            key=role.key,
+            name=role.name,
+            commission=sum((rep.commission for rep in role.reps), Decimal(0)),
+            base=sum((rep.base for rep in role.reps), Decimal(0)),
+            total=role.team_actual,
+        )
+        for role in report.roles
+    )
+    return PnlPeriod(
+        month=report.month,
+        has_actuals=summary.headcount > 0,
+        revenue=summary.revenue,
+        roles=roles,
+        total_compensation=summary.total_actual,
+        operating_expenses=summary.operating_expenses,
+        ebitda=summary.ebitda,
+        margin=_share(summary.ebitda, summary.revenue),
+        comp_pct_of_revenue=summary.comp_pct_of_revenue,
+    )
+
+
+def _pnl_total(periods: list[PnlPeriod], role_template: tuple[PnlRoleLine, ...]) -> PnlPeriod:
+    def total(values) -> Decimal:
+        return sum(values, Decimal(0))
+
+    roles = tuple(
+        PnlRoleLine(
+            key=line.key,
+            name=line.name,
+            commission=total(p.roles[index].commission for p in periods),
+            base=total(p.roles[index].base for p in periods),
+            total=total(p.roles[index].total for p in periods),
+        )
+        for index, line in enumerate(role_template)
+    )
+    revenue = total(p.revenue for p in periods)
+    compensation = total(p.total_compensation for p in periods)
+    ebitda = total(p.ebitda for p in periods)
+    return PnlPeriod(
+        month=None,
+        has_actuals=bool(periods),
+        revenue=revenue,
+        roles=roles,
+        total_compensation=compensation,
+        operating_expenses=total(p.operating_expenses for p in periods),
+        ebitda=ebitda,
+        margin=_share(ebitda, revenue),
+        comp_pct_of_revenue=_share(compensation, revenue),
+    )
+
+
+def pnl_get(*, organization: Organization, month: date, span: int = 12) -> Pnl:
+    """The month's P&L and the trailing `span` months' (four queries). Months without actuals are
+    shown but left out of the total: before a team records anything there is no P&L to speak of."""
+    reports = month_reports_get(organization=organization, months=trailing_months(month, span))
+    # One configuration for the whole span, so every month has the same roles in the same order.
+    periods = [_pnl_period(month_report.report) for month_report in reports]
+    counted = [period for period in periods if period.has_actuals]
+    return Pnl(
+        month=periods[-1],
+        trailing=tuple(periods),
+        total=_pnl_total(counted, periods[-1].roles),
+        months_with_actuals=len(counted),
+        has_base=any(line.base for period in periods for line in period.roles),
+        report=reports[-1].report,
+    )
+
+
+# --- History of attainment -------------------------------------------------------------------------
+
+SOURCE_SNAPSHOT = "snapshot"
+SOURCE_LIVE = "live"
+
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@dataclass(frozen=True)
+class AttainmentPoint:
+    ote_attainment: Decimal | None
+    quota_attainment: Decimal | None
+    status: str | None
+    headcount: int | None
+    # Against the previous calendar month (as fractions: 0.034 is 3.4 points); None when either is unknown.
+    ote_change: Decimal | None = None
+    quota_change: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class HistoryMonth:
+    month: date
+    source: str  # SOURCE_SNAPSHOT or SOURCE_LIVE
+    team: AttainmentPoint  # the summary's team OTE attainment
+    roles: tuple[AttainmentPoint | None, ...]  # aligned with AttainmentHistory.roles; None: role absent
+
+
+@dataclass(frozen=True)
+class AttainmentHistory:
+    window: tuple[date, ...]  # every month of the span, oldest first
+    months: tuple[HistoryMonth, ...]  # the months of the window with a snapshot or actuals, oldest first
+    roles: tuple[tuple[str, str], ...]  # (key, name), in the order of the newest month that has them
+
+    def ote_series(self) -> list[tuple[str, list[Decimal | None]]]:
+        """(role name, OTE attainment per month of the window) for the chart; gaps are None."""
+        by_month = {entry.month: entry for entry in self.months}
+        series = []
+        for index, (_key, name) in enumerate(self.roles):
+            values = []
+            for month in self.window:
+                entry = by_month.get(month)
+                point = entry.roles[index] if entry is not None else None
+                values.append(point.ote_attainment if point is not None else None)
+            series.append((name, values))
+        return series
+
+
+def _change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    return None if current is None or previous is None else current - previous
+
+
+def _points(report: dict) -> tuple[AttainmentPoint, dict[str, tuple[str, AttainmentPoint]]]:
+    """The team point and {role key: (name, point)} of a report in its contract (to_dict) form."""
+    summary = report.get("summary") or {}
+    team = AttainmentPoint(
+        ote_attainment=_decimal_or_none(summary.get("team_ote_attainment")),
+        quota_attainment=None,
+        status=None,
+        headcount=None,
+    )
+    roles = {
+        role["key"]: (
+            role.get("name") or role["key"],
+            AttainmentPoint(
+                ote_attainment=_decimal_or_none(role.get("ote_attainment")),
+                quota_attainment=_decimal_or_none(role.get("quota_attainment")),
+                status=role.get("status"),
+                headcount=role.get("headcount"),
+            ),
+        )
+        for role in report.get("roles") or ()
+    }
+    return team, roles
+
+
+def attainment_history_get(*, organization: Organization, month: date, span: int = 12) -> AttainmentHistory:
+    """OTE and quota attainment per role for the `span` months ending with `month`.
+
+    A month's stored snapshot wins (history must not move when the configuration changes later);
+    months with actuals but no snapshot yet are computed live. Two queries, plus four when some month
+    is live, whatever the number of months and reps.
+    """
+    window = trailing_months(month, span)
+    snapshots = {
+        snapshot.month: snapshot.report
+        for snapshot in MonthlySnapshot.objects.filter(
+            organization=organization, month__gte=window[0], month__lte=window[-1]
+        ).only("month", "report")
+    }
+    with_actuals = set(
+        MonthlyActual.objects.filter(organization=organization, month__gte=window[0], month__lte=window[-1])
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    live_months = sorted(with_actuals - snapshots.keys())
+    reports: dict[date, tuple[str, dict]] = {m: (SOURCE_SNAPSHOT, report) for m, report in snapshots.items()}
+    for month_report in month_reports_get(organization=organization, months=live_months):
+        reports[month_report.month] = (SOURCE_LIVE, month_report.report.to_dict())
+
+    parsed = {m: (source, *_points(report)) for m, (source, report) in reports.items()}
+    names: dict[str, str] = {}
+    for m in sorted(parsed, reverse=True):  # newest first: its order and names win
+        for key, (name, _point) in parsed[m][2].items():
+            names.setdefault(key, name)
+    keys = list(names)
+
+    months: list[HistoryMonth] = []
+    for m in sorted(parsed):
+        source, team, roles = parsed[m]
+        previous = parsed.get(month_add(m, -1))
+        previous_team, previous_roles = (previous[1], previous[2]) if previous else (None, {})
+        points: list[AttainmentPoint | None] = []
+        for key in keys:
+            if key not in roles:
+                points.append(None)
+                continue
+            point = roles[key][1]
+            before = previous_roles.get(key, (None, None))[1]
+            points.append(
+                AttainmentPoint(
+                    ote_attainment=point.ote_attainment,
+                    quota_attainment=point.quota_attainment,
+                    status=point.status,
+                    headcount=point.headcount,
+                    ote_change=_change(point.ote_attainment, before.ote_attainment if before else None),
+                    quota_change=_change(point.quota_attainment, before.quota_attainment if before else None),
+                )
+            )
+        team_point = AttainmentPoint(
+            ote_attainment=team.ote_attainment,
+            quota_attainment=None,
+            status=None,
+            headcount=None,
+            ote_change=_change(team.ote_attainment, previous_team.ote_attainment if previous_team else None),
+        )
+        months.append(HistoryMonth(month=m, source=source, team=team_point, roles=tuple(points)))
+    return AttainmentHistory(
+        window=tuple(window), months=tuple(months), roles=tuple((key, names[key]) for key in keys)
     )
