@@ -1,0 +1,74 @@
+"""The audit trail: who changed which OTE, quota, rate, rep or actual, when, from what to what.
+Owners and admins only; two queries per page (the count and the page), whatever the trail's length."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.views.decorators.http import require_safe
+
+from accounts.permissions import CAN_CONFIGURE, role_required
+from oteapp.models import AuditEvent, OrganizationSettings
+from oteapp.views.common import render_tab
+
+PAGE_SIZE = 50
+ACTUAL_FIELDS = ("deals", "meetings", "team_deals", "revenue")
+
+# Kinds of change, told apart by the model field that changed (the audit stores model field names).
+_ACTUALS = Q(field__in=ACTUAL_FIELDS) & ~Q(subject__startswith="rep ")
+_REPS = Q(action__startswith="rep_") | Q(subject__startswith="rep ")
+KINDS: dict[str, tuple[str, Q]] = {
+    "actuals": ("Actuals", _ACTUALS),
+    "ote": ("OTE and base", Q(field__in=("annual_ote", "annual_base")) & ~_REPS),
+    "quota": ("Quotas and ramps", Q(field__in=("monthly_quota", "ramp")) & ~_REPS),
+    "rate": (
+        "Rates and deal value",
+        Q(field__in=("commission_rate", "accelerators", "deal_value", "meeting_to_deal_rate")) & ~_REPS,
+    ),
+    "reps": ("Reps", _REPS),
+}
+KINDS["other"] = ("Other settings", ~(_ACTUALS | _REPS | KINDS["ote"][1] | KINDS["quota"][1] | KINDS["rate"][1]))
+
+ACTION_LABELS = {
+    "actual_update": "Edited in the grid",
+    "actuals_import": "Actuals CSV",
+    "config_import": "Configuration file",
+    "rep_create": "Rep added",
+    "rep_end": "Rep ended",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or action.replace("_", " ").capitalize()
+
+
+@require_safe
+@role_required(CAN_CONFIGURE)
+def page(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
+    kind = request.GET.get("kind", "")
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor").order_by("-created_at", "-id")
+    if kind in KINDS:
+        events = events.filter(KINDS[kind][1])
+    else:
+        kind = ""
+    page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page_obj:
+        event.action_label = action_label(event.action)
+    context = {
+        "active_tab": "audit",
+        "page_obj": page_obj,
+        "kind": kind,
+        "kinds": [(key, label) for key, (label, _) in KINDS.items()],
+        # Times in the organization's own timezone, as its people read them.
+        "timezone_name": OrganizationSettings.objects.filter(organization=organization)
+        .values_list("timezone", flat=True)
+        .first()
+        or "UTC",
+    }
+    return render_tab(request, "oteapp/audit/page.html", context)
+
+
+urlpatterns = [
+    path("audit/", page, name="audit"),
+]
