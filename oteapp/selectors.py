@@ -207,100 +207,17 @@ def trailing_months(month: date, span: int) -> list[date]:
     return [month_add(month, offset) for offset in range(1 - span, 1)]
 
 
-# --- P&L -----------------------------------------------------------------------------------------
-# The engine reports earnings per rep split into base and commission, and EBITDA per month; the P&L
-# only totals those per role and over the trailing months, and divides EBITDA by revenue (margin).
-
-
-def _share(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    return None if denominator == 0 else numerator / denominator
-
-
-@dataclass(frozen=True)
-class PnlRoleLine:
-    key: str
-    name: str
-    commission: Decimal
-    base: Decimal
-    total: Decimal
-
-
-@dataclass(frozen=True)
-class PnlPeriod:
-    month: date | None  # None for the trailing total
-    has_actuals: bool
-    revenue: Decimal
-    roles: tuple[PnlRoleLine, ...]
-    total_compensation: Decimal
-    operating_expenses: Decimal
-    ebitda: Decimal
-    margin: Decimal | None  # EBITDA / revenue
-    comp_pct_of_revenue: Decimal | None
+# --- P&L (the arithmetic is the engine's: engine.pnl_period, engine.pnl_total) ------------------------
 
 
 @dataclass(frozen=True)
 class Pnl:
-    month: PnlPeriod  # the selected month
-    trailing: tuple[PnlPeriod, ...]  # the months of the span ending with it, oldest first
-    total: PnlPeriod  # over the trailing months that have actuals
+    month: engine.PnlPeriod  # the selected month
+    trailing: tuple[engine.PnlPeriod, ...]  # the months of the span ending with it, oldest first
+    total: engine.PnlPeriod  # over the trailing months that have actuals
     months_with_actuals: int
     has_base: bool  # any base pay in the span (mixed comp model): show the base columns
     report: engine.Report  # the selected month's report
-
-
-def _pnl_period(report: engine.Report) -> PnlPeriod:
-    summary = report.summary
-    roles = tuple(
-        PnlRoleLine(
-            key=role.key,
-            name=role.name,
-            commission=sum((rep.commission for rep in role.reps), Decimal(0)),
-            base=sum((rep.base for rep in role.reps), Decimal(0)),
-            total=role.team_actual,
-        )
-        for role in report.roles
-    )
-    return PnlPeriod(
-        month=report.month,
-        has_actuals=summary.headcount > 0,
-        revenue=summary.revenue,
-        roles=roles,
-        total_compensation=summary.total_actual,
-        operating_expenses=summary.operating_expenses,
-        ebitda=summary.ebitda,
-        margin=_share(summary.ebitda, summary.revenue),
-        comp_pct_of_revenue=summary.comp_pct_of_revenue,
-    )
-
-
-def _pnl_total(periods: list[PnlPeriod], role_template: tuple[PnlRoleLine, ...]) -> PnlPeriod:
-    def total(values) -> Decimal:
-        return sum(values, Decimal(0))
-
-    roles = tuple(
-        PnlRoleLine(
-            key=line.key,
-            name=line.name,
-            commission=total(p.roles[index].commission for p in periods),
-            base=total(p.roles[index].base for p in periods),
-            total=total(p.roles[index].total for p in periods),
-        )
-        for index, line in enumerate(role_template)
-    )
-    revenue = total(p.revenue for p in periods)
-    compensation = total(p.total_compensation for p in periods)
-    ebitda = total(p.ebitda for p in periods)
-    return PnlPeriod(
-        month=None,
-        has_actuals=bool(periods),
-        revenue=revenue,
-        roles=roles,
-        total_compensation=compensation,
-        operating_expenses=total(p.operating_expenses for p in periods),
-        ebitda=ebitda,
-        margin=_share(ebitda, revenue),
-        comp_pct_of_revenue=_share(compensation, revenue),
-    )
 
 
 def pnl_get(*, organization: Organization, month: date, span: int = 12) -> Pnl:
@@ -308,12 +225,12 @@ def pnl_get(*, organization: Organization, month: date, span: int = 12) -> Pnl:
     shown but left out of the total: before a team records anything there is no P&L to speak of."""
     reports = month_reports_get(organization=organization, months=trailing_months(month, span))
     # One configuration for the whole span, so every month has the same roles in the same order.
-    periods = [_pnl_period(month_report.report) for month_report in reports]
+    periods = [engine.pnl_period(month_report.report) for month_report in reports]
     counted = [period for period in periods if period.has_actuals]
     return Pnl(
         month=periods[-1],
         trailing=tuple(periods),
-        total=_pnl_total(counted, periods[-1].roles),
+        total=engine.pnl_total(counted, roles=periods[-1].roles),
         months_with_actuals=len(counted),
         has_base=any(line.base for period in periods for line in period.roles),
         report=reports[-1].report,
@@ -367,10 +284,6 @@ class AttainmentHistory:
                 values.append(point.ote_attainment if point is not None else None)
             series.append((name, values))
         return series
-
-
-def _change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
-    return None if current is None or previous is None else current - previous
 
 
 def _points(report: dict) -> tuple[AttainmentPoint, dict[str, tuple[str, AttainmentPoint]]]:
@@ -446,8 +359,8 @@ def attainment_history_get(*, organization: Organization, month: date, span: int
                     quota_attainment=point.quota_attainment,
                     status=point.status,
                     headcount=point.headcount,
-                    ote_change=_change(point.ote_attainment, before.ote_attainment if before else None),
-                    quota_change=_change(point.quota_attainment, before.quota_attainment if before else None),
+                    ote_change=engine.change(point.ote_attainment, before.ote_attainment if before else None),
+                    quota_change=engine.change(point.quota_attainment, before.quota_attainment if before else None),
                 )
             )
         team_point = AttainmentPoint(
@@ -455,7 +368,7 @@ def attainment_history_get(*, organization: Organization, month: date, span: int
             quota_attainment=None,
             status=None,
             headcount=None,
-            ote_change=_change(team.ote_attainment, previous_team.ote_attainment if previous_team else None),
+            ote_change=engine.change(team.ote_attainment, previous_team.ote_attainment if previous_team else None),
         )
         months.append(HistoryMonth(month=m, source=source, team=team_point, roles=tuple(points)))
     return AttainmentHistory(

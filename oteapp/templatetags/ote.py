@@ -8,6 +8,7 @@ register = template.Library()
 
 CENT = Decimal("0.01")
 DASH = "—"
+MINUS = "\N{MINUS SIGN}"  # typographic minus, the width of "+"
 STATUS_ICONS = {"on_target": "✅", "at_risk": "⚠️", "off_target": "🚨"}
 STATUS_LABELS = {"on_target": "On target", "at_risk": "At risk", "off_target": "Off target"}
 
@@ -19,21 +20,21 @@ def _grouped(value: Decimal, places: int) -> str:
 
 @register.filter
 def money(value, places: int = 2) -> str:
-    """12345.6 → "$12,345.60"; negative → "−$1,376.40"; None → "—"."""
+    """12345.6 → "$12,345.60"; a negative amount gets a minus sign; None → "—"."""
     if value is None or value == "":
         return DASH
     value = Decimal(str(value))
-    sign = "−" if value < 0 else ""
+    sign = MINUS if value < 0 else ""
     return f"{sign}${_grouped(abs(value), int(places))}"
 
 
 @register.filter
 def signed_money(value, places: int = 2) -> str:
-    """A gap: "+$412.00" or "−$1,376.40"."""
+    """A gap: "+$412.00", or the amount after a minus sign."""
     if value is None or value == "":
         return DASH
     value = Decimal(str(value))
-    return ("+" if value >= 0 else "−") + f"${_grouped(abs(value), int(places))}"
+    return ("+" if value >= 0 else MINUS) + f"${_grouped(abs(value), int(places))}"
 
 
 @register.filter

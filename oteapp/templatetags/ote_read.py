@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from oteapp.engine.insights import UNIT_NOUNS
+from oteapp.engine import UNIT_NOUNS
 from oteapp.templatetags.ote import DASH, pct, units
 
 register = template.Library()
