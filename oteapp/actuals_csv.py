@@ -340,7 +340,7 @@ def actuals_csv_import(*, organization: Organization, data: bytes | str, actor: 
         action=AUDIT_ACTION,
         changes=[
             (
-                f"rep {change.rep}" if change.month is None else f"{change.rep} {format_month(change.month)}",
+                f"rep {change.rep}" if change.month is None else f"{change.rep} · {format_month(change.month)}",
                 change.field,
                 _text(change.old),
                 _text(change.new),
