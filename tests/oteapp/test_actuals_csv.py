@@ -95,7 +95,7 @@ def test_reimporting_a_month_updates_its_rows_without_duplicates(organization):
     assert MonthlyActual.unscoped.filter(organization=organization).count() == 7
     assert (rows["Ana 2026-10"].deals, rows["Ana 2026-10"].version) == (Decimal("7"), 2)
     assert rows["Ben 2026-10"].version == 1
-    event = AuditEvent.unscoped.filter(organization=organization, subject="Ana 2026-10").latest("id")
+    event = AuditEvent.unscoped.filter(organization=organization, subject="Ana · 2026-10").latest("id")
     assert (event.field, event.old_value, event.new_value) == ("deals", "6", "7")
 
 
