@@ -54,7 +54,7 @@ def test_worked_example_creates_unknown_reps_in_their_roles(organization, owner)
     assert rows["Gus 2026-10"].team_deals == Decimal("18")
     assert {row.version for row in rows.values()} == {1}
     assert {row.updated_by for row in rows.values()} == {owner}
-    audit = AuditEvent.unscoped.filter(organization=organization, subject="Eli 2026-10").order_by("field")
+    audit = AuditEvent.unscoped.filter(organization=organization, subject="Eli · 2026-10").order_by("field")
     assert [(e.action, e.field, e.old_value, e.new_value) for e in audit] == [
         ("actuals_import", "deals", "", "10"),
         ("actuals_import", "meetings", "", "42"),
