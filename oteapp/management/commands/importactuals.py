@@ -37,6 +37,6 @@ class Command(BaseCommand):
                 applied = actuals_file_apply(organization=organization, actor=None, data=actuals_csv_text(data))
             except ActualsImportError as exc:
                 raise CommandError(f"{file}: {exc}") from None
-        for notice in applied.result.notices:
+        for notice in applied.notices:
             self.stdout.write(notice)
-        self.stdout.write(f"Imported {file} into {slug}: {applied.result.summary()}.")
+        self.stdout.write(f"Imported {file} into {slug}: {applied.summary()}.")

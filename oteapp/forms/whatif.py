@@ -1,0 +1,198 @@
+"""What-If tab form: a scenario on top of the configuration and the month's team.
+
+Every field starts at today's value; a blank field means "no change". The same form, posted with
+the scenario's values, applies its configuration part (never headcount or productivity).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from oteapp import engine
+from oteapp.config_files import decimal_text
+from oteapp.forms.configuration import NumberField, error_lines, fraction_field, money_field, units_field
+
+MAX_HEADCOUNT = 5000  # a scenario's synthetic reps are computed in memory: keep them bounded
+HUNDRED = Decimal(100)
+
+PRODUCTIVITY_LABELS = {
+    engine.KIND_CLOSER: "Close-rate change (%)",
+    engine.KIND_SETTER: "Meetings per setter change (%)",
+    engine.KIND_MANAGER: "Team deals change (%)",
+}
+SETTING_LABELS = {
+    "deal_value": "Deal value",
+    "meeting_to_deal_rate": "Meeting-to-deal rate",
+    "monthly_operating_expenses": "Operating expenses / month",
+}
+ROLE_LABELS = {"annual_ote": "Annual OTE", "monthly_quota": "Monthly quota", "commission_rate": "Commission rate"}
+VALUE_KINDS = {
+    "deal_value": "money",
+    "meeting_to_deal_rate": "ratio",
+    "monthly_operating_expenses": "money",
+    "annual_ote": "money",
+    "monthly_quota": "units",
+    "commission_rate": "ratio",
+}
+
+
+def show_baseline_as_placeholder(form: forms.Form) -> None:
+    """A blank field means "no change": it shows today's value greyed out."""
+    for name, value in form.initial.items():
+        if name in form.fields and value is not None:
+            form.fields[name].widget.attrs["placeholder"] = decimal_text(Decimal(value))
+
+
+class ScenarioForm(forms.Form):
+    target_revenue = money_field("Revenue target / month", "Goal-seek: the closers needed to reach it", required=False)
+    deal_value = money_field(SETTING_LABELS["deal_value"], required=False)
+    meeting_to_deal_rate = fraction_field(SETTING_LABELS["meeting_to_deal_rate"], "0.25 = 25%", required=False)
+    monthly_operating_expenses = money_field(SETTING_LABELS["monthly_operating_expenses"], required=False)
+
+
+class RoleScenarioForm(forms.Form):
+    headcount = forms.IntegerField(
+        label="Headcount",
+        min_value=0,
+        max_value=MAX_HEADCOUNT,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "invalid": "Enter a whole number.",
+            "min_value": "Must not be negative.",
+            "max_value": "At most %(limit_value)s.",
+        },
+    )
+    annual_ote = money_field(ROLE_LABELS["annual_ote"], required=False)
+    monthly_quota = units_field(ROLE_LABELS["monthly_quota"], required=False)
+    commission_rate = fraction_field(ROLE_LABELS["commission_rate"], required=False)
+    productivity_change = NumberField(
+        label="Productivity change (%)",
+        help_text="+20 = 20% more units per person",
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal(-100),
+        max_value=Decimal(1000),
+        required=False,
+    )
+
+    def __init__(self, data: Any = None, *, role: engine.RoleConfig, headcount: int) -> None:
+        initial = {
+            "headcount": headcount,
+            "annual_ote": role.annual_ote,
+            "monthly_quota": role.monthly_quota,
+            "commission_rate": role.commission_rate,
+            "productivity_change": Decimal(0),
+        }
+        super().__init__(data, prefix=f"role-{role.key}", initial=initial)
+        self.role = role
+        self.unit = engine.UNIT_NOUNS.get(role.kind, "units")
+        self.fields["monthly_quota"].label = f"Monthly quota ({self.unit})"
+        self.fields["productivity_change"].label = PRODUCTIVITY_LABELS.get(role.kind, "Productivity change (%)")
+        show_baseline_as_placeholder(self)
+
+    def clean_annual_ote(self) -> Decimal | None:
+        ote = self.cleaned_data["annual_ote"]
+        # The configuration keeps base ≤ OTE; a scenario that could be applied must too.
+        if ote is not None and ote < self.role.annual_base:
+            raise ValidationError(f"Must be at least the annual base ({self.role.annual_base:,}).")
+        return ote
+
+    def override(self) -> engine.RoleOverride:
+        data = self.cleaned_data
+        change = data["productivity_change"]
+        return engine.RoleOverride(
+            headcount=data["headcount"],
+            annual_ote=data["annual_ote"],
+            monthly_quota=data["monthly_quota"],
+            commission_rate=data["commission_rate"],
+            # A percentage typed by a person, as the engine's multiplier: +20% → 1.2.
+            productivity=None if not change else 1 + change / HUNDRED,
+        )
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    subject: str
+    field: str
+    label: str
+    old: Decimal
+    new: Decimal
+    kind: str  # money | ratio | units, for display
+
+
+class ScenarioForms:
+    """The organization-level scenario form and one form per role."""
+
+    def __init__(self, *, config: engine.OrgConfig, baseline: engine.Report, data: Any = None) -> None:
+        self.config = config
+        self.general = ScenarioForm(
+            data,
+            initial={
+                "deal_value": config.deal_value,
+                "meeting_to_deal_rate": config.meeting_to_deal_rate,
+                "monthly_operating_expenses": config.monthly_operating_expenses,
+            },
+        )
+        show_baseline_as_placeholder(self.general)
+        headcounts = {role.key: role.headcount for role in baseline.roles}
+        self.roles = [RoleScenarioForm(data, role=role, headcount=headcounts.get(role.key, 0)) for role in config.roles]
+
+    @property
+    def all_forms(self) -> list[forms.Form]:
+        return [self.general, *self.roles]
+
+    @property
+    def is_bound(self) -> bool:
+        return self.general.is_bound
+
+    def is_valid(self) -> bool:
+        return all([form.is_valid() for form in self.all_forms])  # a list: every form reports its errors
+
+    def error_lines(self) -> list[str]:
+        """Every error with its role and field, for the results next to the inputs."""
+        if not self.is_bound:
+            return []
+        lines = error_lines(self.general)
+        for form in self.roles:
+            lines.extend(f"{form.role.name} · {line}" for line in error_lines(form))
+        return lines
+
+    def scenario(self) -> engine.Scenario:
+        data = self.general.cleaned_data
+        return engine.Scenario(
+            deal_value=data["deal_value"],
+            meeting_to_deal_rate=data["meeting_to_deal_rate"],
+            monthly_operating_expenses=data["monthly_operating_expenses"],
+            roles={form.role.key: form.override() for form in self.roles},
+        )
+
+    def target_revenue(self) -> Decimal | None:
+        return self.general.cleaned_data["target_revenue"]
+
+    def config_changes(self) -> list[ConfigChange]:
+        """What applying the scenario would change in the configuration."""
+        changes = []
+        data = self.general.cleaned_data
+        for name, label in SETTING_LABELS.items():
+            new, old = data[name], getattr(self.config, name)
+            if new is not None and new != old:
+                changes.append(ConfigChange("Organization", name, label, old, new, VALUE_KINDS[name]))
+        for form in self.roles:
+            for name, label in ROLE_LABELS.items():
+                new, old = form.cleaned_data[name], getattr(form.role, name)
+                if new is not None and new != old:
+                    changes.append(ConfigChange(form.role.name, name, label, old, new, VALUE_KINDS[name]))
+        return changes
+
+    def apply_fields(self) -> list[tuple[str, str]]:
+        """(input name, typed value) of the configuration part, for the apply form's hidden inputs."""
+        fields = []
+        for form in self.all_forms:
+            for name in (*SETTING_LABELS, *ROLE_LABELS):
+                if name in form.fields and form.data.get(form.add_prefix(name), "").strip():
+                    fields.append((form.add_prefix(name), form.data[form.add_prefix(name)].strip()))
+        return fields
