@@ -1,6 +1,6 @@
 """Every tab owns its routes (oteapp/views/<tab>.py); this module only gathers them."""
 
-from oteapp.views import actuals, configuration, history, overview, performance, pnl, whatif
+from oteapp.views import actuals, audit, configuration, digests, history, overview, performance, pnl, whatif
 
 app_name = "oteapp"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     *whatif.urlpatterns,
     *configuration.urlpatterns,
     *history.urlpatterns,
+    *audit.urlpatterns,
+    *digests.urlpatterns,
 ]

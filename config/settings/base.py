@@ -7,6 +7,7 @@ email printed to the console. Production overrides them in `production.py`.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -141,6 +142,30 @@ CELERY_TASK_TIME_LIMIT = 360
 # Above the longest task's hard limit, so Redis never redelivers a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks record their outcome in the database
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task that loses the broker connection is redelivered anyway (acks_late): stop it rather than finish twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Run exactly one `celery beat`. Month close is hourly because it happens at each organization's own midnight.
+CELERY_BEAT_SCHEDULE = {
+    "month-close": {"task": "oteapp.month_close", "schedule": crontab(minute=5)},
+    "snapshots-nightly": {"task": "oteapp.snapshots_nightly", "schedule": crontab(hour=2, minute=30)},
+}
+
+# Background jobs (docs/jobs.md).
+SNAPSHOT_REFRESH_DEBOUNCE_SECONDS = env.int("SNAPSHOT_REFRESH_DEBOUNCE_SECONDS", default=5)
+JOBS_ORGANIZATION_BATCH_SIZE = env.int("JOBS_ORGANIZATION_BATCH_SIZE", default=100)
+# Digests go out during the first days after month close only; a member who joins later waits for the next.
+DIGEST_SEND_WINDOW_DAYS = env.int("DIGEST_SEND_WINDOW_DAYS", default=7)
+# A 'sending' claim older than this is taken to be a dead worker's and is retried. Above the hard task time
+# limit, so a live worker's claim is never taken over.
+DIGEST_SENDING_TIMEOUT_SECONDS = env.int("DIGEST_SENDING_TIMEOUT_SECONDS", default=600)
+DIGEST_MAX_ATTEMPTS = env.int("DIGEST_MAX_ATTEMPTS", default=5)
+DIGEST_RETRY_SECONDS = env.int("DIGEST_RETRY_SECONDS", default=120)
+# One send task stops claiming after this long and hands the rest to a fresh task, well inside the soft limit.
+DIGEST_TASK_BUDGET_SECONDS = env.int("DIGEST_TASK_BUDGET_SECONDS", default=120)
+# A hung SMTP server fails the send (and the delivery is retried) instead of blocking a worker until its time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 INVITATION_MAX_AGE_DAYS = 7
 

@@ -1,0 +1,92 @@
+"""Celery tasks: thin. Each takes ids (organization first), enters the organization's context itself, returns
+early when the organization is gone and calls snapshots.py or digests.py. Every one is safe to run twice,
+which late acknowledgement needs (a task whose worker died runs again). Batches of organizations, never one
+task per row, and no chords. Schedules: CELERY_BEAT_SCHEDULE in config/settings/base.py."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from accounts.models import Organization, User
+from accounts.tenancy import organization_context
+from oteapp import digests, snapshots
+from oteapp.months import format_month, parse_month
+
+logger = logging.getLogger(__name__)
+
+
+def _organization(organization_id: int) -> Organization | None:
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        logger.info("Organization %s is gone; nothing to do", organization_id)
+    return organization
+
+
+@shared_task(name="oteapp.snapshots_refresh")
+def snapshots_refresh(organization_id: int) -> None:
+    """The debounced recomputation after actuals or configuration changed (snapshots_refresh_request)."""
+    if _organization(organization_id) is None:
+        return
+    stats = snapshots.snapshots_refresh_drain(
+        organization_id=organization_id, claim=snapshots_refresh.request.id or "inline"
+    )
+    logger.info("Snapshots of organization %s refreshed: %s", organization_id, stats)
+
+
+@shared_task(name="oteapp.snapshot_month")
+def snapshot_month(organization_id: int, month: str) -> None:
+    if _organization(organization_id) is None:
+        return
+    stats = snapshots.snapshots_compute(months_by_organization={organization_id: [parse_month(month)]})
+    logger.info("Snapshot %s of organization %s: %s", month, organization_id, stats)
+
+
+@shared_task(name="oteapp.snapshots_nightly")
+def snapshots_nightly() -> None:
+    """Beat, nightly: fan out the recomputation of open months in batches of organizations."""
+    for batch in snapshots.organization_id_batches():
+        snapshots_open_months_batch.delay(batch)
+
+
+@shared_task(name="oteapp.snapshots_open_months_batch")
+def snapshots_open_months_batch(organization_ids: list[int]) -> None:
+    stats = snapshots.snapshots_open_months_compute(organization_ids=organization_ids)
+    logger.info("Open months of %s organizations: %s", len(organization_ids), stats)
+
+
+@shared_task(name="oteapp.month_close")
+def month_close() -> None:
+    """Beat, hourly: fan out month close (freeze, create digest deliveries, send) in batches."""
+    for batch in snapshots.organization_id_batches():
+        month_close_batch.delay(batch)
+
+
+@shared_task(name="oteapp.month_close_batch")
+def month_close_batch(organization_ids: list[int]) -> None:
+    for organization_id, period in digests.month_close_batch(organization_ids=organization_ids):
+        digests_send.delay_on_commit(organization_id, format_month(period))
+
+
+@shared_task(bind=True, name="oteapp.digests_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
+def digests_send(self, organization_id: int, period: str) -> None:
+    organization = _organization(organization_id)
+    if organization is None:
+        return
+    with organization_context(organization):
+        result = digests.digests_send(organization=organization, period=parse_month(period))
+    logger.info("Digests %s of organization %s: %s", period, organization_id, result)
+    if result.more:
+        digests_send.delay(organization_id, period)
+    elif result.retrying:
+        raise self.retry(countdown=settings.DIGEST_RETRY_SECONDS)
+
+
+@shared_task(name="oteapp.digest_preview_send")
+def digest_preview_send(organization_id: int, user_id: int, period: str) -> None:
+    organization = _organization(organization_id)
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if organization is None or user is None:
+        return
+    with organization_context(organization):
+        digests.digest_preview_send(organization=organization, user=user, period=parse_month(period))

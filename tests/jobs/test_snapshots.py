@@ -1,0 +1,192 @@
+"""Snapshots: idempotent, frozen at month close, set-based over many organizations, and within row-level
+security when run as the runtime role."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tenancy import organization_context
+from oteapp.digests import month_close_batch
+from oteapp.models import AuditEvent, MonthlyActual, MonthlySnapshot, OrganizationSettings
+from oteapp.selectors import month_report_get
+from oteapp.snapshots import (
+    AUDIT_ACTION_REOPEN,
+    SnapshotError,
+    config_from_dict,
+    config_to_dict,
+    snapshot_reopen,
+    snapshots_backfill,
+    snapshots_compute,
+    snapshots_refresh_request,
+)
+from tests.jobs.conftest import worked_example_org
+
+pytestmark = pytest.mark.django_db
+
+OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
+AFTER_CLOSE = datetime(2026, 11, 2, 12, tzinfo=UTC)
+
+
+def _rows() -> list[tuple]:
+    """Every snapshot row with PostgreSQL's xmin, which any UPDATE changes even to equal values."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, xmin::text, computed_at FROM oteapp_monthlysnapshot ORDER BY id")
+        return cursor.fetchall()
+
+
+def _writes(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+
+
+def _total_actual(organization, month) -> float:
+    return MonthlySnapshot.unscoped.get(organization=organization, month=month).report["summary"]["total_actual"]
+
+
+def test_a_snapshot_is_the_engine_report_with_its_configuration(spec_org):
+    organization = spec_org.organization
+    stats = snapshots_compute(months_by_organization={organization.pk: [OCT]}, now=AFTER_CLOSE)
+    assert (stats.created, stats.updated) == (1, 0)
+    snapshot = MonthlySnapshot.unscoped.get(organization=organization, month=OCT)
+    with organization_context(organization):
+        expected = month_report_get(organization=organization, month=OCT)
+    assert snapshot.report == expected.report.to_dict()
+    assert snapshot.report["summary"]["total_actual"] == 36458.10
+    assert config_from_dict(snapshot.config) == expected.config
+    assert snapshot.frozen_at == AFTER_CLOSE
+
+
+def test_running_the_snapshot_job_again_writes_no_rows(spec_org):
+    organization = spec_org.organization
+    first = snapshots_backfill(organization_ids=[organization.pk], now=AFTER_CLOSE)
+    assert (first.created, first.updated) == (2, 0)
+    before = _rows()
+    with CaptureQueriesContext(connection) as queries:
+        again = snapshots_backfill(organization_ids=[organization.pk], now=AFTER_CLOSE)
+        month = snapshots_compute(months_by_organization={organization.pk: [OCT, NOV]}, now=AFTER_CLOSE)
+    assert again.rows_written == 0 and again.unchanged == 2
+    assert month.rows_written == 0 and month.unchanged == 1  # November has no actuals: no row is made
+    assert _writes(queries) == []
+    assert _rows() == before
+
+
+def test_configuration_changes_after_month_close_leave_the_closed_month_alone(spec_org):
+    organization = spec_org.organization
+    # October is closed and frozen; November is open.
+    nov_rep = MonthlyActual.unscoped.filter(organization=organization, month=OCT).first().rep
+    MonthlyActual.unscoped.create(organization=organization, rep=nov_rep, month=NOV, deals=Decimal(2))
+    snapshots_compute(months_by_organization={organization.pk: [OCT, NOV]}, now=AFTER_CLOSE)
+    frozen = MonthlySnapshot.unscoped.get(organization=organization, month=OCT)
+    open_month = MonthlySnapshot.unscoped.get(organization=organization, month=NOV)
+    assert frozen.frozen_at is not None and open_month.frozen_at is None
+
+    # The deal value changes: the open month follows, the closed one keeps its numbers and configuration.
+    OrganizationSettings.unscoped.filter(organization=organization).update(deal_value=Decimal("15000"))
+    stats = snapshots_compute(months_by_organization={organization.pk: [OCT, NOV]}, now=AFTER_CLOSE)
+    assert (stats.updated, stats.unchanged) == (1, 1)
+    after = MonthlySnapshot.unscoped.get(pk=frozen.pk)
+    assert (after.report, after.config, after.frozen_at) == (frozen.report, frozen.config, frozen.frozen_at)
+    assert MonthlySnapshot.unscoped.get(pk=open_month.pk).config["organization"]["deal_value"] == "15000.00"
+
+    # A late correction of October's actuals is applied, still with October's configuration.
+    MonthlyActual.unscoped.filter(organization=organization, month=OCT, rep__name="Ana").update(deals=Decimal(7))
+    snapshots_compute(months_by_organization={organization.pk: [OCT]}, now=AFTER_CLOSE)
+    corrected = MonthlySnapshot.unscoped.get(pk=frozen.pk)
+    assert corrected.config == frozen.config and corrected.frozen_at == frozen.frozen_at
+    assert corrected.report["summary"]["total_actual"] == pytest.approx(36458.10 + 1134.00)
+
+
+def test_owners_can_reopen_a_frozen_month_which_is_audited(spec_org):
+    organization, owner = spec_org.organization, spec_org.recipients[0]
+    snapshots_compute(months_by_organization={organization.pk: [OCT]}, now=AFTER_CLOSE)
+    OrganizationSettings.unscoped.filter(organization=organization).update(deal_value=Decimal("12000"))
+    snapshots_compute(months_by_organization={organization.pk: [OCT]})
+    assert _total_actual(organization, OCT) == 36458.10  # still frozen
+
+    with organization_context(organization):
+        snapshot = snapshot_reopen(organization=organization, actor=owner, month=OCT)
+        expected = month_report_get(organization=organization, month=OCT).report
+        events = list(AuditEvent.objects.filter(action=AUDIT_ACTION_REOPEN))
+    assert snapshot.report == expected.to_dict()
+    assert snapshot.config["organization"]["deal_value"] == "12000.00"
+    assert snapshot.frozen_at is not None
+    assert {e.field for e in events} == {"frozen_at", "total_actual", "configuration"}
+    assert all(e.actor == owner and e.subject == "Snapshot 2026-10" for e in events)
+    assert next(e for e in events if e.field == "total_actual").old_value == "36458.1"
+
+    with organization_context(organization), pytest.raises(SnapshotError):
+        snapshot_reopen(organization=organization, actor=owner, month=date(2026, 8, 1))
+
+
+def test_a_change_requests_a_refresh_after_commit(spec_org, django_capture_on_commit_callbacks):
+    organization = spec_org.organization
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        snapshots_refresh_request(organization=organization, months=[OCT])
+        assert not MonthlySnapshot.unscoped.exists(), "nothing runs before the commit"
+    assert len(callbacks) == 1
+    assert _total_actual(organization, OCT) == 36458.10
+
+
+def test_month_close_follows_each_organizations_timezone(db, settings):
+    west = worked_example_org("West Coast Solar", months={OCT: Decimal(1)})
+    east = worked_example_org("East Insurance", months={OCT: Decimal(1)})
+    OrganizationSettings.unscoped.filter(organization=west.organization).update(timezone="America/Los_Angeles")
+    OrganizationSettings.unscoped.filter(organization=east.organization).update(timezone="Europe/Berlin")
+    ids = [west.organization.pk, east.organization.pk]
+    # 03:00 UTC on November 1st: past midnight in Berlin, still October 31st in Los Angeles.
+    due = month_close_batch(organization_ids=ids, now=datetime(2026, 11, 1, 3, tzinfo=UTC))
+    assert due == [(east.organization.pk, OCT)]
+    assert MonthlySnapshot.unscoped.get(organization=east.organization).frozen_at is not None
+    assert not MonthlySnapshot.unscoped.filter(organization=west.organization).exists()
+    due = month_close_batch(organization_ids=ids, now=datetime(2026, 11, 1, 9, tzinfo=UTC))
+    assert set(due) == {(west.organization.pk, OCT), (east.organization.pk, OCT)}
+    # Past the window after close, nothing new is queued.
+    settings.DIGEST_SEND_WINDOW_DAYS = 7
+    assert month_close_batch(organization_ids=ids, now=datetime(2026, 11, 20, tzinfo=UTC)) == []
+
+
+def test_batches_take_a_constant_number_of_queries(db):
+    orgs = [worked_example_org(f"Org {i}", months={OCT: Decimal(1), NOV: Decimal("0.5")}) for i in range(6)]
+    ids = [o.organization.pk for o in orgs]
+    counts = []
+    for batch in (ids[:2], ids[2:]):
+        with CaptureQueriesContext(connection) as queries:
+            snapshots_backfill(organization_ids=batch, now=AFTER_CLOSE)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert MonthlySnapshot.unscoped.count() == 12
+
+
+def test_the_jobs_work_as_the_runtime_role_under_row_level_security(db, mailoutbox):
+    """The superuser bypasses policies: run the batch jobs as the role requests use, with no organization
+    set, to prove they scope themselves (cross_organization for batches, organization_context per org)."""
+    from accounts.rls import rls_enabled
+    from oteapp.digests import digests_send
+
+    if not rls_enabled():
+        pytest.skip("row-level security is PostgreSQL with DATABASE_RLS_ROLE only")
+    orgs = [worked_example_org(f"Org {i}", months={OCT: Decimal(1)}) for i in range(2)]
+    ids = [o.organization.pk for o in orgs]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('role', %s, true)", [settings.DATABASE_RLS_ROLE])
+        due = month_close_batch(organization_ids=ids, now=AFTER_CLOSE)
+        for org_id, period in due:
+            organization = next(o.organization for o in orgs if o.organization.pk == org_id)
+            with organization_context(organization):
+                digests_send(organization=organization, period=period)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user, set_config('role', 'none', true)")
+            assert cursor.fetchone()[0] == settings.DATABASE_RLS_ROLE
+    assert due == [(org_id, OCT) for org_id in ids]
+    assert MonthlySnapshot.unscoped.filter(organization_id__in=ids, frozen_at__isnull=False).count() == 2
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(e for o in orgs for e in o.recipient_emails)
+
+
+def test_the_stored_configuration_round_trips_exactly(spec_org):
+    with organization_context(spec_org.organization):
+        config = month_report_get(organization=spec_org.organization, month=OCT).config
+    assert config_from_dict(config_to_dict(config)) == config
