@@ -7,8 +7,8 @@ email printed to the console. Production overrides them in `production.py`.
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
