@@ -1,0 +1,161 @@
+"""Access levels of SPEC section 1 against every unsafe endpoint, and CSRF on all of them.
+
+The routes come from the URL configuration: a new route that accepts POST without an entry in
+MINIMUM_LEVEL fails the suite until someone decides who may use it.
+"""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from accounts.models import MemberRole, Membership
+from accounts.tenancy import organization_context
+from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
+from tests.routes import Route, organization_routes
+from tests.tenancy.test_isolation import tenant_rows_fingerprint
+
+pytestmark = pytest.mark.django_db
+
+OWNER, ADMIN, MANAGER, VIEWER = MemberRole.OWNER, MemberRole.ADMIN, MemberRole.MANAGER, MemberRole.VIEWER
+RANK = {VIEWER: 0, MANAGER: 1, ADMIN: 2, OWNER: 3}
+
+# Who may POST to each unsafe endpoint (this level and above).
+MINIMUM_LEVEL = {
+    "oteapp:actuals_row": MANAGER,
+    "oteapp:actuals_rep_create": MANAGER,
+    "oteapp:actuals_rep_end": MANAGER,
+    "oteapp:actuals_upload": MANAGER,
+    "oteapp:actuals_upload_apply": MANAGER,
+    "oteapp:configuration_preview": ADMIN,
+    "oteapp:configuration_save": ADMIN,
+    "oteapp:configuration_use_recommended": ADMIN,
+    "oteapp:configuration_role_add": ADMIN,
+    "oteapp:configuration_import": ADMIN,
+    "oteapp:whatif_apply": ADMIN,
+    "oteapp:snapshot_reopen": ADMIN,
+    "oteapp:digest_preferences": MANAGER,  # one's own digest switch; viewers get no digests
+    "oteapp:digest_preview": OWNER,
+    "accounts:invite": ADMIN,
+    "accounts:member_role": ADMIN,
+    "accounts:member_remove": ADMIN,
+    "accounts:organization_delete": OWNER,
+}
+
+ROUTES = organization_routes()
+UNSAFE = [route for route in ROUTES if route.name in MINIMUM_LEVEL]
+MONTH = date(2026, 10, 1)
+
+
+@pytest.fixture
+def world():
+    """One organization with a member of each level, a rep with actuals, and a target member."""
+    users = {level: UserFactory() for level in (OWNER, ADMIN, MANAGER, VIEWER)}
+    organization = organization_with_members("Matrix Co", **users)
+    rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+    actual_create(organization, rep=rep, month=MONTH, deals=5)
+    target = UserFactory()
+    with organization_context(organization):
+        target_membership = Membership.objects.create(organization=organization, user=target, role=VIEWER)
+    return {"organization": organization, "users": users, "rep": rep, "target": target_membership}
+
+
+# The least a request needs to reach the permission check rather than a 404 for a missing object.
+BODIES = {"oteapp:configuration_use_recommended": {"role": "closer"}}
+
+
+def url_for(route: Route, world: dict) -> str:
+    return "/" + (
+        route.pattern.replace("<slug:org_slug>", world["organization"].slug)
+        .replace("<int:rep_id>", str(world["rep"].pk))
+        .replace("<int:membership_id>", str(world["target"].pk))
+        .replace("<str:month>", "2026-10")
+    )
+
+
+def test_every_route_accepting_post_has_an_access_rule(world):
+    client = Client()
+    client.force_login(world["users"][OWNER])
+    unknown = []
+    for route in ROUTES:
+        if route.name in MINIMUM_LEVEL:
+            continue
+        status = client.post(url_for(route, world)).status_code
+        if status != 405:
+            unknown.append(f"{route.name} answers POST with {status}: add it to MINIMUM_LEVEL")
+    assert unknown == []
+
+
+@pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.name)
+@pytest.mark.parametrize("level", [OWNER, ADMIN, MANAGER, VIEWER, "anonymous"])
+def test_access_level_matrix(world, route, level):
+    client = Client()
+    if level != "anonymous":
+        client.force_login(world["users"][level])
+    before = tenant_rows_fingerprint()
+
+    response = client.post(url_for(route, world), BODIES.get(route.name, {}))
+
+    if level == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert tenant_rows_fingerprint() == before
+    elif RANK[level] >= RANK[MINIMUM_LEVEL[route.name]]:
+        assert response.status_code not in (403, 404, 405), response.status_code
+    else:
+        assert response.status_code == 403
+        assert tenant_rows_fingerprint() == before
+
+
+@pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.name)
+def test_csrf_is_enforced_on_every_unsafe_endpoint(world, route):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"][OWNER])
+    client.get(f"/o/{world['organization'].slug}/")  # sets the csrftoken cookie, as a browser would get it
+    token = client.cookies["csrftoken"].value
+    before = tenant_rows_fingerprint()
+
+    body = BODIES.get(route.name, {})
+    refused = client.post(url_for(route, world), body, headers={"HX-Request": "true"})
+    assert refused.status_code == 403
+    assert tenant_rows_fingerprint() == before
+
+    accepted = client.post(url_for(route, world), body, headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert accepted.status_code != 403
+
+
+def test_the_matrix_size_is_reported(capsys):
+    levels = 5
+    with capsys.disabled():
+        print(
+            f"\naccess matrix: {len(UNSAFE)} unsafe routes x {levels} access levels x POST = "
+            f"{len(UNSAFE) * levels} cases; CSRF: {len(UNSAFE)} routes x 2; "
+            f"isolation: {len(ROUTES)} organization routes x GET/POST"
+        )
+    assert len(UNSAFE) == len(MINIMUM_LEVEL)
+
+
+OBJECT_ROUTES = [route for route in ROUTES if "<int:" in route.pattern]
+
+
+def test_routes_with_object_ids_are_covered():
+    assert {"oteapp:actuals_row", "accounts:member_role", "accounts:member_remove"} <= {r.name for r in OBJECT_ROUTES}
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_organizations_object_ids_are_404_under_ones_own_slug(world, route, method):
+    rival_owner = UserFactory()
+    rival = organization_with_members("Rival Co", owner=rival_owner)
+    rival_rep = rep_create(rival, name="Zed", role="closer", start_date=date(2025, 1, 1))
+    actual_create(rival, rep=rival_rep, month=MONTH, deals=3)
+    with organization_context(rival):
+        rival_member = Membership.objects.get(user=rival_owner)
+    foreign = {"organization": world["organization"], "rep": rival_rep, "target": rival_member}
+    client = Client()
+    client.force_login(world["users"][OWNER])
+    before = tenant_rows_fingerprint()
+
+    response = getattr(client, method)(url_for(route, foreign), {"deals": "9", "role": "viewer"})
+
+    assert response.status_code in (404, 405)
+    assert tenant_rows_fingerprint() == before
