@@ -162,15 +162,6 @@ class DigestContent:
         }
 
 
-def _status(value: Decimal | None, config: engine.OrgConfig) -> str | None:
-    # The engine's thresholds (SPEC section 3), for history bars that have no role status of their own.
-    if value is None:
-        return None
-    if value >= config.on_target_threshold:
-        return engine.STATUS_ON_TARGET
-    return engine.STATUS_AT_RISK if value >= config.at_risk_threshold else engine.STATUS_OFF_TARGET
-
-
 def _ratio(value: Decimal | float | None) -> Decimal | None:
     """A ratio as the report contract rounds it, so both sides of a change are on the same footing."""
     if value is None:
@@ -245,7 +236,12 @@ def digest_content_get(*, organization: Organization, period: date) -> DigestCon
             Change("EBITDA", "money", summary.ebitda, _money(previous_summary.get("ebitda"))),
         ],
         history=[
-            Bar(label=month.strftime("%b %Y"), value=value, status=_status(value, config), scale=history_scale)
+            Bar(
+                label=month.strftime("%b %Y"),
+                value=value,
+                status=engine.status_for(value, config),
+                scale=history_scale,
+            )
             for month, value in history_values
         ],
         dashboard_url=dashboard_url(organization=organization, month=period),

@@ -12,6 +12,7 @@ from .calc import (
     monthly_ote,
     ramp_factor,
     recommended_annual_ote,
+    status_for,
     target_variable,
     tenure_month,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "recommended_annual_ote",
     "report_to_json",
     "report_to_text",
+    "status_for",
     "target_variable",
     "tenure_month",
 ]
