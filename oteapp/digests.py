@@ -35,10 +35,10 @@ from oteapp import engine
 from oteapp.engine.numbers import RATIO, quantize
 from oteapp.models import DigestDelivery, DigestState, MonthlyActual, MonthlySnapshot, OrganizationSettings
 from oteapp.months import format_month, month_add
+from oteapp.selectors import month_report_get
 from oteapp.snapshots import (
     month_is_closed,
     organization_today,
-    snapshot_report_get,
     snapshots_freeze,
 )
 
@@ -186,7 +186,7 @@ def digest_content_get(*, organization: Organization, period: date) -> DigestCon
         snapshot.month: snapshot
         for snapshot in MonthlySnapshot.objects.filter(organization=organization, month__gte=first, month__lte=period)
     }
-    month_report = snapshot_report_get(organization=organization, month=period)
+    month_report = month_report_get(organization=organization, month=period)
     report, config = month_report.report, month_report.config
     summary = report.summary
     scale = max(

@@ -109,10 +109,22 @@ def month_active_reps_get(*, organization: Organization, month: date) -> list[en
     return [engine.ActiveRep(rep_id=rep.pk, name=rep.name, role_key=rep.role.key) for rep in reps]
 
 
+def pinned_configs_get(*, organization: Organization, months: list[date]) -> dict[date, engine.OrgConfig]:
+    """One query: the configuration frozen with each closed month's snapshot. A closed month keeps the
+    numbers it was reported with, on every screen and in every email, whatever changed since."""
+    rows = MonthlySnapshot.objects.filter(
+        organization=organization, month__in=months, frozen_at__isnull=False
+    ).values_list("month", "config")
+    return {month: engine.config_from_dict(config) for month, config in rows}
+
+
 def month_report_get(*, organization: Organization, month: date, config: engine.OrgConfig | None = None) -> MonthReport:
-    """Four queries (two when the configuration is given), constant in reps and months."""
+    """Five queries (two when the configuration is given), constant in reps and months. Without a given
+    configuration, a closed month uses the one frozen with its snapshot, else today's."""
     if config is None:
-        config = organization_config_get(organization=organization)
+        config = pinned_configs_get(organization=organization, months=[month]).get(month) or organization_config_get(
+            organization=organization
+        )
     report = engine.compute_report(
         config=config,
         month=month,
@@ -166,11 +178,13 @@ def _employed_in(rep: Rep, month: date) -> bool:
 def month_reports_get(
     *, organization: Organization, months: list[date], config: engine.OrgConfig | None = None
 ) -> list[MonthReport]:
-    """The reports of `months`, in that order, in four queries however many months and reps there are
-    (none for no months): the configuration (two, unless given), every month's actuals (one) and the
-    reps employed in any of the months (one); then the engine once per month."""
+    """The reports of `months`, in that order, in five queries however many months and reps there are
+    (none for no months): the configurations frozen with closed months and today's (three, unless one
+    is given), every month's actuals (one) and the reps employed in any of the months (one); then the
+    engine once per month."""
     if not months:
         return []
+    pinned = {} if config is not None else pinned_configs_get(organization=organization, months=months)
     if config is None:
         config = organization_config_get(organization=organization)
     actuals: dict[date, list[engine.RepMonth]] = {month: [] for month in months}
@@ -197,8 +211,9 @@ def month_reports_get(
             for rep in reps
             if _employed_in(rep, month)
         ]
-        report = engine.compute_report(config=config, month=month, actuals=actuals[month], active_reps=active)
-        reports.append(MonthReport(month=month, config=config, report=report))
+        month_config = pinned.get(month, config)
+        report = engine.compute_report(config=month_config, month=month, actuals=actuals[month], active_reps=active)
+        reports.append(MonthReport(month=month, config=month_config, report=report))
     return reports
 
 
@@ -221,7 +236,7 @@ class Pnl:
 
 
 def pnl_get(*, organization: Organization, month: date, span: int = 12) -> Pnl:
-    """The month's P&L and the trailing `span` months' (four queries). Months without actuals are
+    """The month's P&L and the trailing `span` months' (five queries). Months without actuals are
     shown but left out of the total: before a team records anything there is no P&L to speak of."""
     reports = month_reports_get(organization=organization, months=trailing_months(month, span))
     # One configuration for the whole span, so every month has the same roles in the same order.

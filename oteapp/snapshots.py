@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
@@ -33,11 +32,10 @@ from oteapp import engine
 from oteapp.audit import audit_changes
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, month_end, parse_month
-from oteapp.selectors import MonthReport, config_from_models, month_report_get
+from oteapp.selectors import config_from_models
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
-CONFIG_FORMAT = "snapshot-1"
 # A claimed batch of refresh tokens outlives a worker crash long enough for the redelivered task to find it.
 REFRESH_CLAIM_TTL_SECONDS = 24 * 3600
 
@@ -79,77 +77,6 @@ def organization_today(*, timezone_name: str, now: datetime | None = None) -> da
 
 def month_is_closed(*, month: date, today: date) -> bool:
     return month < today.replace(day=1)
-
-
-# --- the configuration a snapshot stores ----------------------------------------------------------
-
-
-def config_to_dict(config: engine.OrgConfig) -> dict:
-    """The engine configuration as JSON: the organization and role fields of the 2.0 configuration file,
-    numbers as exact decimal strings and roles as a list (jsonb keeps list order, not key order)."""
-    return {
-        "format": CONFIG_FORMAT,
-        "organization": {
-            "currency": config.currency,
-            "deal_value": str(config.deal_value),
-            "meeting_to_deal_rate": str(config.meeting_to_deal_rate),
-            "comp_model": config.comp_model,
-            "monthly_operating_expenses": str(config.monthly_operating_expenses),
-            "on_target_threshold": str(config.on_target_threshold),
-            "at_risk_threshold": str(config.at_risk_threshold),
-            "misalignment_tolerance": str(config.misalignment_tolerance),
-        },
-        "roles": [
-            {
-                "key": role.key,
-                "name": role.name,
-                "kind": role.kind,
-                "annual_ote": str(role.annual_ote),
-                "annual_base": str(role.annual_base),
-                "monthly_quota": str(role.monthly_quota),
-                "commission_rate": str(role.commission_rate),
-                "ramp": [str(step) for step in role.ramp],
-                "accelerators": [
-                    {"from": str(tier.from_attainment), "multiplier": str(tier.multiplier)}
-                    for tier in role.accelerators
-                ],
-            }
-            for role in config.roles
-        ],
-    }
-
-
-def config_from_dict(data: Mapping) -> engine.OrgConfig:
-    organization = data["organization"]
-    return engine.OrgConfig(
-        deal_value=Decimal(organization["deal_value"]),
-        meeting_to_deal_rate=Decimal(organization["meeting_to_deal_rate"]),
-        comp_model=organization["comp_model"],
-        monthly_operating_expenses=Decimal(organization["monthly_operating_expenses"]),
-        on_target_threshold=Decimal(organization["on_target_threshold"]),
-        at_risk_threshold=Decimal(organization["at_risk_threshold"]),
-        misalignment_tolerance=Decimal(organization["misalignment_tolerance"]),
-        currency=organization["currency"],
-        roles=tuple(
-            engine.RoleConfig(
-                key=role["key"],
-                name=role["name"],
-                kind=role["kind"],
-                annual_ote=Decimal(role["annual_ote"]),
-                annual_base=Decimal(role["annual_base"]),
-                monthly_quota=Decimal(role["monthly_quota"]),
-                commission_rate=Decimal(role["commission_rate"]),
-                ramp=tuple(Decimal(step) for step in role["ramp"]),
-                accelerators=tuple(
-                    engine.AcceleratorTier(
-                        from_attainment=Decimal(tier["from"]), multiplier=Decimal(tier["multiplier"])
-                    )
-                    for tier in role["accelerators"]
-                ),
-            )
-            for role in data["roles"]
-        ),
-    )
 
 
 # --- computing many organizations at once ---------------------------------------------------------
@@ -248,11 +175,11 @@ def snapshots_compute(
                     continue
                 closed = month_is_closed(month=month, today=today)
                 pinned = snapshot is not None and closed and not reopen
-                config = config_from_dict(snapshot.config) if pinned else current
+                config = engine.config_from_dict(snapshot.config) if pinned else current
                 report = engine.compute_report(
                     config=config, month=month, actuals=month_actuals, active_reps=_active_reps(reps_of[org_id], month)
                 )
-                report_data, config_data = report.to_dict(), config_to_dict(config)
+                report_data, config_data = report.to_dict(), engine.config_to_dict(config)
                 if not closed:
                     frozen_at = None
                 elif pinned and snapshot.frozen_at is not None:
@@ -480,11 +407,3 @@ def snapshots_refresh_run(*, organization_id: int, tokens: Iterable[str]) -> Sna
 
 def snapshot_month_get(*, organization: Organization, month: date) -> MonthlySnapshot | None:
     return MonthlySnapshot.objects.filter(organization=organization, month=month).first()
-
-
-def snapshot_report_get(*, organization: Organization, month: date) -> MonthReport:
-    """The month's report as the dashboard computes it, with the configuration its snapshot pinned (the
-    current one when the month has no snapshot): full precision, for formatting with the same filters."""
-    snapshot = snapshot_month_get(organization=organization, month=month)
-    config = config_from_dict(snapshot.config) if snapshot is not None else None
-    return month_report_get(organization=organization, month=month, config=config)

@@ -41,6 +41,7 @@ from .report import (
     report_to_json,
 )
 from .scenario import GoalSeekResult, RoleOverride, Scenario, apply_scenario, closers_needed, compute_scenario
+from .serialization import CONFIG_FORMAT, config_from_dict, config_to_dict
 from .text import report_to_text
 from .types import (
     COMP_COMMISSION_ONLY,
@@ -62,6 +63,7 @@ __all__ = [
     "CODE_QUOTA_MISALIGNED",
     "COMP_COMMISSION_ONLY",
     "COMP_MIXED",
+    "CONFIG_FORMAT",
     "DIRECTION_ABOVE_QUOTA",
     "DIRECTION_BELOW_QUOTA",
     "KIND_CLOSER",
@@ -95,6 +97,8 @@ __all__ = [
     "closers_needed",
     "compute_report",
     "compute_scenario",
+    "config_from_dict",
+    "config_to_dict",
     "configured_commission_per_unit",
     "monthly_base",
     "monthly_ote",

@@ -11,13 +11,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import organization_context
 from oteapp.digests import month_close_batch
+from oteapp.engine import config_from_dict, config_to_dict
 from oteapp.models import AuditEvent, MonthlyActual, MonthlySnapshot, OrganizationSettings
 from oteapp.selectors import month_report_get
 from oteapp.snapshots import (
     AUDIT_ACTION_REOPEN,
     SnapshotError,
-    config_from_dict,
-    config_to_dict,
     snapshot_reopen,
     snapshots_backfill,
     snapshots_compute,
@@ -190,3 +189,21 @@ def test_the_stored_configuration_round_trips_exactly(spec_org):
     with organization_context(spec_org.organization):
         config = month_report_get(organization=spec_org.organization, month=OCT).config
     assert config_from_dict(config_to_dict(config)) == config
+
+
+def test_a_closed_month_shows_its_frozen_numbers_on_every_screen(client, spec_org):
+    """After month close the configuration changes; the dashboard and the downloads keep the numbers
+    the month was reported with, as the digest and History do."""
+    from oteapp.models import SalesRole
+
+    organization = spec_org.organization
+    snapshots_compute(months_by_organization={organization.pk: [OCT]}, now=AFTER_CLOSE)
+    SalesRole.unscoped.filter(organization=organization, key="closer").update(annual_ote=Decimal("120000"))
+    client.force_login(spec_org.recipients[0])
+
+    page = client.get(f"/o/{organization.slug}/performance/?month=2026-10").content.decode()
+    report = client.get(f"/o/{organization.slug}/report.json?month=2026-10").json()
+
+    assert "$36,458.10" in page and "102.1%" in page
+    assert report["summary"]["total_actual"] == 36458.1
+    assert report["roles"][0]["monthly_ote"] == 5000.0

@@ -87,7 +87,8 @@ def test_investor_update_is_one_printable_page(owner_client, example):
     roles = section(html, "<h2>Roles</h2>", "</table>")
     assert "Closers" in roles and "102.1%" in roles and "🚨 Off target" in roles
     assert '<svg class="chart-svg"' in html and '<table class="trend-table">' in html
-    assert "window.print()" in section(html, '<div class="no-print">', "</div>")
+    assert "data-print" in section(html, '<div class="no-print">', "</div>")
+    assert "/static/js/print.js" in html
     assert 'class="tabs"' not in html  # not a tab: no navigation to print
 
 
