@@ -90,7 +90,8 @@ def _below_ote(role: RoleReport, config: OrgConfig, closer_units_per_person: Dec
 
 
 def _above_ote(role: RoleReport) -> Insight:
-    assert role.ote_attainment is not None  # only called when attainment is defined
+    if role.ote_attainment is None:
+        raise ValueError("above_ote needs a defined OTE attainment")
     pct_above = role.ote_attainment - ONE
     message = " · ".join(
         [

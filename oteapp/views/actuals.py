@@ -430,9 +430,9 @@ def _upload_context(
     text: str = "",
     notice: str = "",
 ) -> dict:
-    token = ""
+    signed_file = ""  # the previewed file, signed, carried to "Apply" (never a client-side change set)
     if preview is not None:
-        token = signing.dumps(
+        signed_file = signing.dumps(
             {"csv": text, "plan": _plan_fingerprint(preview)}, salt=_csv_salt(request), compress=True
         )
     return {
@@ -443,7 +443,7 @@ def _upload_context(
         "preview": preview,
         "changes_shown": _change_lines(preview) if preview else [],
         "changes_more": max(0, len(preview.changes) - PREVIEW_ROWS_SHOWN) if preview else 0,
-        "token": token,
+        "token": signed_file,
         "notice": notice,
     }
 

@@ -16,7 +16,8 @@ from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (published demo login, printed by make run)
+# The published demo login, printed by make run: not a secret.
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  # nosec B105
 
 # (name, role, average units per month, months since start at the end of the year)
 DEMO_REPS = (
@@ -63,7 +64,8 @@ class Command(BaseCommand):
         roles = {role.key: role for role in SalesRole.objects.filter(organization=organization)}
         this_month = timezone.localdate().replace(day=1)
         first_month = _month_add(this_month, -12)
-        rng = random.Random(2026)
+        # Repeatable demo numbers; nothing here is security-sensitive.
+        rng = random.Random(2026)  # nosec B311
         reps = [
             Rep.objects.create(
                 organization=organization,
