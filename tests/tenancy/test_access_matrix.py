@@ -129,7 +129,7 @@ def test_the_matrix_size_is_reported(capsys):
         print(
             f"\naccess matrix: {len(UNSAFE)} unsafe routes x {levels} access levels x POST = "
             f"{len(UNSAFE) * levels} cases; CSRF: {len(UNSAFE)} routes x 2; "
-            f"isolation: {len(ROUTES)} organization routes x GET/POST"
+            f"isolation: {len(ROUTES)} organization routes x 7 methods = {len(ROUTES) * 7} cases"
         )
     assert len(UNSAFE) == len(MINIMUM_LEVEL)
 

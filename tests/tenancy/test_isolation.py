@@ -33,7 +33,7 @@ def test_there_are_organization_routes_to_check():
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
-@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("method", ["get", "head", "options", "post", "put", "patch", "delete"])
 def test_non_member_gets_404_and_changes_nothing(client, route, method, other_organization):
     stranger = UserFactory()
     organization_with_members("Stranger Co", owner=stranger)
