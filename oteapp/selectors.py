@@ -73,6 +73,26 @@ def organization_config_get(*, organization: Organization) -> engine.OrgConfig:
     )
 
 
+def rep_month_from_row(row: MonthlyActual) -> engine.RepMonth:
+    """The engine's input for one actuals row (its rep and role loaded with it)."""
+    return engine.RepMonth(
+        rep_id=row.rep_id,
+        name=row.rep.name,
+        role_key=row.rep.role.key,
+        start_date=row.rep.start_date,
+        deals=row.deals,
+        meetings=row.meetings,
+        team_deals=row.team_deals,
+        revenue=row.revenue,
+    )
+
+
+def employed_in(rep: Rep, month: date) -> bool:
+    """The rule of active_reps_query, for reps loaded once for many months or organizations."""
+    started = rep.start_date is None or rep.start_date <= month_end(month)
+    return started and (rep.end_date is None or rep.end_date >= month)
+
+
 def month_actuals_get(*, organization: Organization, month: date) -> list[engine.RepMonth]:
     """One query: the month's actuals rows with their reps and roles."""
     rows = (
@@ -80,19 +100,7 @@ def month_actuals_get(*, organization: Organization, month: date) -> list[engine
         .select_related("rep__role")
         .order_by("rep__name")
     )
-    return [
-        engine.RepMonth(
-            rep_id=row.rep_id,
-            name=row.rep.name,
-            role_key=row.rep.role.key,
-            start_date=row.rep.start_date,
-            deals=row.deals,
-            meetings=row.meetings,
-            team_deals=row.team_deals,
-            revenue=row.revenue,
-        )
-        for row in rows
-    ]
+    return [rep_month_from_row(row) for row in rows]
 
 
 def active_reps_query(*, organization: Organization, month: date):
@@ -156,25 +164,6 @@ def latest_month_with_actuals(*, organization: Organization) -> date | None:
 # --- Several months at once (Overview trend, P&L, History): constant queries in months and reps ---
 
 
-def _rep_month_of(row: MonthlyActual) -> engine.RepMonth:
-    return engine.RepMonth(
-        rep_id=row.rep_id,
-        name=row.rep.name,
-        role_key=row.rep.role.key,
-        start_date=row.rep.start_date,
-        deals=row.deals,
-        meetings=row.meetings,
-        team_deals=row.team_deals,
-        revenue=row.revenue,
-    )
-
-
-def _employed_in(rep: Rep, month: date) -> bool:
-    # The rule of active_reps_query, applied in Python to reps loaded once for many months.
-    started = rep.start_date is None or rep.start_date <= month_end(month)
-    return started and (rep.end_date is None or rep.end_date >= month)
-
-
 def month_reports_get(
     *, organization: Organization, months: list[date], config: engine.OrgConfig | None = None
 ) -> list[MonthReport]:
@@ -194,7 +183,7 @@ def month_reports_get(
         .order_by("month", "rep__name")
     )
     for row in rows:
-        actuals[row.month].append(_rep_month_of(row))
+        actuals[row.month].append(rep_month_from_row(row))
     reps = list(
         Rep.objects.filter(organization=organization)
         .filter(
@@ -209,7 +198,7 @@ def month_reports_get(
         active = [
             engine.ActiveRep(rep_id=rep.pk, name=rep.name, role_key=rep.role.key)
             for rep in reps
-            if _employed_in(rep, month)
+            if employed_in(rep, month)
         ]
         month_config = pinned.get(month, config)
         report = engine.compute_report(config=month_config, month=month, actuals=actuals[month], active_reps=active)

@@ -31,8 +31,8 @@ from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.audit import audit_changes
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
-from oteapp.months import format_month, month_end, parse_month
-from oteapp.selectors import config_from_models
+from oteapp.months import format_month, parse_month
+from oteapp.selectors import config_from_models, employed_in, rep_month_from_row
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
@@ -82,26 +82,9 @@ def month_is_closed(*, month: date, today: date) -> bool:
 # --- computing many organizations at once ---------------------------------------------------------
 
 
-def _rep_month(row: MonthlyActual) -> engine.RepMonth:
-    return engine.RepMonth(
-        rep_id=row.rep_id,
-        name=row.rep.name,
-        role_key=row.rep.role.key,
-        start_date=row.rep.start_date,
-        deals=row.deals,
-        meetings=row.meetings,
-        team_deals=row.team_deals,
-        revenue=row.revenue,
-    )
-
-
 def _active_reps(reps: list[Rep], month: date) -> list[engine.ActiveRep]:
-    # selectors.active_reps_query's rule, applied to reps loaded once for the whole batch.
     return [
-        engine.ActiveRep(rep_id=rep.pk, name=rep.name, role_key=rep.role.key)
-        for rep in reps
-        if (rep.start_date is None or rep.start_date <= month_end(month))
-        and (rep.end_date is None or rep.end_date >= month)
+        engine.ActiveRep(rep_id=rep.pk, name=rep.name, role_key=rep.role.key) for rep in reps if employed_in(rep, month)
     ]
 
 
@@ -153,7 +136,7 @@ def snapshots_compute(
         )
         for row in rows:
             if row.month in wanted[row.organization_id]:
-                actuals[(row.organization_id, row.month)].append(_rep_month(row))
+                actuals[(row.organization_id, row.month)].append(rep_month_from_row(row))
         reps_of: dict[int, list[Rep]] = defaultdict(list)
         reps = Rep.unscoped.filter(organization_id__in=org_ids).select_related("role")
         reps = reps.order_by("organization_id", "name")

@@ -1,11 +1,9 @@
 """`manage.py createorg SLUG --name NAME [--owner EMAIL]`: an organization made as sign-up makes it."""
 
-import argparse
-
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
@@ -13,15 +11,11 @@ from django.utils.text import slugify
 
 from accounts.models import Organization, User
 from accounts.services import organization_create
+from oteapp.management.base import OneLineErrorCommand
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorCommand):
     help = "Create an organization with default settings and roles; --owner creates the owner if missing."
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.usage = argparse.SUPPRESS  # a bad argument prints one line, like every other error
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="the organization's URL name, e.g. acme")

@@ -1,31 +1,23 @@
 """`manage.py exportconfig SLUG [-o FILE]`: the configuration as a version 2.0 file (stdout by default)."""
 
-import argparse
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from accounts.models import Organization
 from accounts.tenancy import organization_context
 from oteapp.config_files import config_export_json
+from oteapp.management.base import OrganizationCommand
 
 
-class Command(BaseCommand):
+class Command(OrganizationCommand):
     help = "Export an organization's configuration as JSON (version 2.0)."
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.usage = argparse.SUPPRESS  # a bad argument prints one line, like every other error
-        return parser
-
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("slug", help="the organization's slug")
+        super().add_arguments(parser)
         parser.add_argument("-o", "--output", help="write to this file instead of standard output")
 
     def handle(self, *args, slug: str, output: str | None, **options) -> None:
-        organization = Organization.objects.filter(slug=slug).first()
-        if organization is None:
-            raise CommandError(f"no organization with slug {slug!r}")
+        organization = self.organization_get(slug)
         with organization_context(organization):
             text = config_export_json(organization=organization)
         if output is None:

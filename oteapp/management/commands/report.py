@@ -1,33 +1,24 @@
 """`manage.py report SLUG --month YYYY-MM [--format json|text]`: a month's report (the SPEC section 6 contract)."""
 
-import argparse
+from django.core.management.base import CommandError, CommandParser
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from accounts.models import Organization
 from accounts.tenancy import organization_context
 from oteapp.engine import report_to_json, report_to_text
+from oteapp.management.base import OrganizationCommand
 from oteapp.months import parse_month
 from oteapp.selectors import month_report_get
 
 
-class Command(BaseCommand):
+class Command(OrganizationCommand):
     help = "Print an organization's report for one month, as JSON or text."
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.usage = argparse.SUPPRESS  # a bad argument prints one line, like every other error
-        return parser
-
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("slug", help="the organization's slug")
+        super().add_arguments(parser)
         parser.add_argument("--month", required=True, help="the month, YYYY-MM")
         parser.add_argument("--format", dest="output_format", choices=("json", "text"), default="json")
 
     def handle(self, *args, slug: str, month: str, output_format: str, **options) -> None:
-        organization = Organization.objects.filter(slug=slug).first()
-        if organization is None:
-            raise CommandError(f"no organization with slug {slug!r}")
+        organization = self.organization_get(slug)
         try:
             first_day = parse_month(month)
         except ValueError as exc:

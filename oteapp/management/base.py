@@ -1,0 +1,38 @@
+"""What the commands of SPEC section 7 share: one-line errors and the organization by slug."""
+
+import argparse
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import Organization
+
+
+class OneLineErrorCommand(BaseCommand):
+    """A bad argument prints one line (no usage block), like every other error of these commands."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.usage = argparse.SUPPRESS
+        return parser
+
+
+class OrganizationCommand(OneLineErrorCommand):
+    """A command about one organization, named by its slug as the first argument."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="the organization's slug")
+
+    @staticmethod
+    def organization_get(slug: str) -> Organization:
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is None:
+            raise CommandError(f"no organization with slug {slug!r}")
+        return organization
+
+    @staticmethod
+    def file_read(path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
