@@ -42,7 +42,7 @@ from oteapp.services.actuals import (
     rep_create,
     rep_end,
 )
-from oteapp.views.common import MonthChoice, render_tab, selected_month
+from oteapp.views.common import MonthChoice, error_status, render_tab, selected_month
 
 PAGE = "oteapp/actuals/page.html"
 UPLOAD = "oteapp/actuals/upload.html"
@@ -210,11 +210,6 @@ def _month_choice(request: HttpRequest, month: date) -> MonthChoice:
     return MonthChoice(month=month, months=sorted(months_with_actuals(organization=request.organization), reverse=True))
 
 
-def _error_status(request: HttpRequest, status: int) -> int:
-    # See the module docstring: htmx only swaps 2xx answers.
-    return 200 if request.htmx else status
-
-
 def _grid_url(request: HttpRequest, month: date) -> str:
     url = reverse("oteapp:actuals", kwargs={"org_slug": request.organization.slug})
     return f"{url}?month={format_month(month)}"
@@ -355,7 +350,7 @@ def rep_create_view(request: HttpRequest, org_slug: str) -> HttpResponse:
             messages.success(request, f"Added {rep.name} ({form.chosen_role().name}).{note}")
             return _to_grid(request, choice.month, anchor=f"#rep-{rep.pk}")
     context = _page_context(request, choice, rep_form=form)
-    return render_tab(request, PAGE, context, status=_error_status(request, 422))
+    return render_tab(request, PAGE, context, status=error_status(request, 422))
 
 
 @require_POST
@@ -374,7 +369,7 @@ def rep_end_view(request: HttpRequest, org_slug: str) -> HttpResponse:
             messages.success(request, f"{rep.name}'s last day is {end_date.day} {end_date:%B %Y}.")
             return _to_grid(request, choice.month)
     context = _page_context(request, choice, end_form=form)
-    return render_tab(request, PAGE, context, status=_error_status(request, 422))
+    return render_tab(request, PAGE, context, status=error_status(request, 422))
 
 
 # --- CSV upload -----------------------------------------------------------------------------------------
@@ -458,13 +453,13 @@ def upload(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = ActualsUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         context = _upload_context(request, choice, form=form)
-        return render_tab(request, UPLOAD, context, status=_error_status(request, 422))
+        return render_tab(request, UPLOAD, context, status=error_status(request, 422))
     data = form.cleaned_data["file"]
     try:
         preview = actuals_csv_preview(organization=request.organization, data=data)
     except ActualsImportError as error:
         context = _upload_context(request, choice, form=form, errors=error.errors)
-        return render_tab(request, UPLOAD, context, status=_error_status(request, 422))
+        return render_tab(request, UPLOAD, context, status=error_status(request, 422))
     text = actuals_csv_text(data)  # accepted by the preview, so it decodes
     return render_tab(request, UPLOAD, _upload_context(request, choice, preview=preview, text=text))
 
@@ -489,7 +484,7 @@ def upload_apply(request: HttpRequest, org_slug: str) -> HttpResponse:
             if _plan_fingerprint(preview) != payload["plan"]:
                 notice = "The stored data changed since your preview; check the changes again before applying."
                 context = _upload_context(request, choice, preview=preview, text=text, notice=notice)
-                return render_tab(request, UPLOAD, context, status=_error_status(request, 409))
+                return render_tab(request, UPLOAD, context, status=error_status(request, 409))
             result = actuals_file_apply(organization=request.organization, actor=request.user, data=text)
         except ActualsImportError as error:
             errors = error.errors
@@ -499,7 +494,7 @@ def upload_apply(request: HttpRequest, org_slug: str) -> HttpResponse:
                 messages.info(request, notice)
             return _to_grid(request, min(result.months, default=choice.month))
     context = _upload_context(request, choice, errors=errors)
-    return render_tab(request, UPLOAD, context, status=_error_status(request, 400))
+    return render_tab(request, UPLOAD, context, status=error_status(request, 400))
 
 
 urlpatterns = [

@@ -47,3 +47,9 @@ def render_tab(
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def error_status(request: HttpRequest, status: int) -> int:
+    """The status of a refused form: htmx 2 swaps only 2xx answers (and the CSP rules out configuring it
+    with inline script), so htmx gets 200 with the errors in the page; other clients get `status`."""
+    return 200 if request.htmx else status

@@ -37,7 +37,7 @@ from oteapp.services.configuration import (
     role_ote_use_recommended,
 )
 from oteapp.templatetags.ote import money
-from oteapp.views.common import render_tab, selected_month
+from oteapp.views.common import error_status, render_tab, selected_month
 
 TEMPLATE = "oteapp/configuration/page.html"
 CHANGED_EVENT = "configuration-changed"
@@ -177,7 +177,7 @@ def _done(request: HttpRequest, notice: str, *, at: str, details: tuple[str, ...
 
 
 def _invalid(request: HttpRequest, context: dict) -> HttpResponse:
-    return render_tab(request, TEMPLATE, context, status=200 if request.htmx else 422)
+    return render_tab(request, TEMPLATE, context, status=error_status(request, 422))
 
 
 @require_safe

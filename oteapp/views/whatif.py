@@ -26,7 +26,7 @@ from oteapp.forms.whatif import ScenarioForms
 from oteapp.selectors import month_active_reps_get, month_actuals_get, organization_config_get
 from oteapp.services.configuration import scenario_apply
 from oteapp.templatetags.ote import MINUS, money, pct, ratio, signed_money, units
-from oteapp.views.common import MonthChoice, render_tab, selected_month
+from oteapp.views.common import MonthChoice, error_status, render_tab, selected_month
 
 TEMPLATE = "oteapp/whatif/page.html"
 RESULTS_ID = "whatif-results"
@@ -223,7 +223,7 @@ def apply(request: HttpRequest, org_slug: str) -> HttpResponse:
     forms = ScenarioForms(config=base.config, baseline=base.report, data=request.POST)
     if not forms.is_valid():
         context = _context(request, month_choice, base, forms, error="Nothing was applied: fix the values below.")
-        return render_tab(request, TEMPLATE, context, status=200 if request.htmx else 422)
+        return render_tab(request, TEMPLATE, context, status=error_status(request, 422))
     count = len(scenario_apply(organization=request.organization, actor=request.user, scenario=forms.scenario()))
     notice = (
         f"Scenario applied to the configuration: {count} value{'' if count == 1 else 's'} changed."
