@@ -20,6 +20,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r accounts config oteapp -x '*/migrations/*'
 	$(BIN)/python -m pytest --create-db
 
 lint: $(BIN)/.installed
@@ -30,6 +31,14 @@ worker: $(BIN)/.installed
 
 beat: $(BIN)/.installed
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The app measured against its own floors (issue 7, bench/README.md): writes docs/benchmarks.md and .json.
+# Uses its own database (oteapp_bench) and Redis db 13; BENCH_SCALE=0.05 for a quick development run.
+bench: $(BIN)/.installed
+	$(BIN)/python scripts/check_services.py
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null 2>&1) \
+		|| echo "bench: wrk could not be installed; the load comes from Python threads, which caps /healthz lower"
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
