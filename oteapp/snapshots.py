@@ -32,7 +32,7 @@ from oteapp import engine
 from oteapp.audit import audit_changes
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
-from oteapp.selectors import config_from_models, employed_in, rep_month_from_row
+from oteapp.selectors import EmployedRep, config_from_models, employed_reps, rep_months
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
@@ -82,10 +82,8 @@ def month_is_closed(*, month: date, today: date) -> bool:
 # --- computing many organizations at once ---------------------------------------------------------
 
 
-def _active_reps(reps: list[Rep], month: date) -> list[engine.ActiveRep]:
-    return [
-        engine.ActiveRep(rep_id=rep.pk, name=rep.name, role_key=rep.role.key) for rep in reps if employed_in(rep, month)
-    ]
+def _active_reps(reps: list[EmployedRep], month: date) -> list[engine.ActiveRep]:
+    return [rep.as_active() for rep in reps if rep.active_in(month)]
 
 
 def _lock_organizations(organization_ids: list[int]) -> None:
@@ -129,18 +127,14 @@ def snapshots_compute(
             for snapshot in MonthlySnapshot.unscoped.filter(organization_id__in=org_ids, month__in=all_months)
         }
         actuals: dict[tuple[int, date], list[engine.RepMonth]] = defaultdict(list)
-        rows = (
-            MonthlyActual.unscoped.filter(organization_id__in=org_ids, month__in=all_months)
-            .select_related("rep__role")
-            .order_by("organization_id", "month", "rep__name")
+        rows = MonthlyActual.unscoped.filter(organization_id__in=org_ids, month__in=all_months).order_by(
+            "organization_id", "month", "rep__name"
         )
-        for row in rows:
-            if row.month in wanted[row.organization_id]:
-                actuals[(row.organization_id, row.month)].append(rep_month_from_row(row))
-        reps_of: dict[int, list[Rep]] = defaultdict(list)
-        reps = Rep.unscoped.filter(organization_id__in=org_ids).select_related("role")
-        reps = reps.order_by("organization_id", "name")
-        for rep in reps:
+        for row_org_id, month, rep_month in rep_months(rows):
+            if month in wanted[row_org_id]:
+                actuals[(row_org_id, month)].append(rep_month)
+        reps_of: dict[int, list[EmployedRep]] = defaultdict(list)
+        for rep in employed_reps(Rep.unscoped.filter(organization_id__in=org_ids).order_by("organization_id", "name")):
             reps_of[rep.organization_id].append(rep)
 
         to_create: list[MonthlySnapshot] = []
