@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.http import HttpRequest
 
 from accounts.models import MemberRole, User
-from accounts.services import organization_create
+from accounts.services import email_deliverable, organization_create
 
 
 class OrganizationSignupForm(forms.Form):
@@ -13,6 +13,14 @@ class OrganizationSignupForm(forms.Form):
     organization_name = forms.CharField(max_length=200, label="Company name")
 
     field_order = ["organization_name", "first_name"]
+
+    def clean(self) -> dict:
+        # allauth's sign-up form extends this one; its email field alone lets an unsendable address through.
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and not email_deliverable(email):
+            self.add_error("email", "Enter an email address we can send to.")
+        return cleaned
 
     def signup(self, request: HttpRequest, user: User) -> None:
         user.first_name = self.cleaned_data["first_name"]

@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from accounts import rls
@@ -30,9 +30,16 @@ class TenantTransactionMiddleware:
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
-            elif rls.rls_enabled():
+            elif rls.rls_enabled() and not request_transaction_is_outermost():
+                # Inside an enclosing transaction (a test's) the SET LOCALs would outlive the request.
                 rls.end_request()
         return response
+
+
+def request_transaction_is_outermost() -> bool:
+    """True when the request's own transaction is the connection's outermost: its commit ends every
+    SET LOCAL, so resetting them first would be two wasted round trips per request."""
+    return len(connection.atomic_blocks) == 1
 
 
 class OrganizationMiddleware:
@@ -50,7 +57,7 @@ class OrganizationMiddleware:
         finally:
             token = getattr(request, "_organization_token", None)
             if token is not None:
-                leave_organization(token)
+                leave_organization(token, restore_database=not request_transaction_is_outermost())
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         slug = view_kwargs.get("org_slug")

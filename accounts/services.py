@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +22,16 @@ class MembershipError(ValueError):
 
 class InvitationInvalid(ValueError):
     """The invitation link is tampered with, expired, or already used."""
+
+
+def email_deliverable(email: str) -> bool:
+    """Whether the mail layer can write this address into a header. EmailField accepts some international
+    domains that IDNA cannot encode (e.g. with U+FFFD), and sending to one raises after the data is saved."""
+    try:
+        sanitize_address(email, settings.DEFAULT_CHARSET)
+    except (UnicodeError, ValueError):
+        return False
+    return True
 
 
 def _unique_slug(name: str) -> str:
@@ -95,6 +106,8 @@ def invitation_create(*, organization: Organization, invited_by: Membership, ema
         raise MembershipError("Only an owner can invite another owner.")
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise MembershipError(f"{email} is already a member.")
+    if not email_deliverable(email):
+        raise MembershipError(f"{email} is not an address we can send an invitation to.")
     invitation = Invitation.objects.create(
         organization=organization, email=email, role=role, invited_by=invited_by.user
     )

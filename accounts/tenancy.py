@@ -40,12 +40,13 @@ def enter_organization(organization_id: int) -> OrganizationToken:
     return _current_organization_id.set(organization_id), previous_setting
 
 
-def leave_organization(token: OrganizationToken) -> None:
+def leave_organization(token: OrganizationToken, *, restore_database: bool = True) -> None:
+    """`restore_database=False` when the transaction ends right after, taking its SET LOCAL with it."""
     from accounts import rls
 
     context_token, previous_setting = token
     _current_organization_id.reset(context_token)
-    if previous_setting is None:
+    if previous_setting is None or not restore_database:
         return
     try:
         rls.set_setting(rls.ORGANIZATION_SETTING, previous_setting)
@@ -79,7 +80,8 @@ class TenantModel(models.Model):
     cross-organization batch jobs only (grep for `.unscoped`), and those must filter explicitly.
     """
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE)
+    # No index of its own: every tenant table has composite indexes and unique constraints led by it.
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, db_index=False)
 
     objects = TenantManager()
     unscoped = models.Manager()  # noqa: DJ012 (a manager, not a field)

@@ -37,7 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_create_view(request: HttpRequest) -> HttpResponse:
-    form = OrganizationCreateForm(request.POST or None)
+    # Bound on every POST, even an empty one (a JSON body leaves request.POST empty): it then says what is missing.
+    form = OrganizationCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         organization = organization_create(name=form.cleaned_data["name"], owner=request.user)
         messages.success(request, f"{organization.name} is ready. Set your OTE and quotas first.")
@@ -135,7 +136,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     if User.objects.filter(email__iexact=invitation.email).exists():
         return render(request, "accounts/invitation_login.html", context)
 
-    form = InvitedSignupForm(request.POST or None, email=invitation.email)
+    form = InvitedSignupForm(request.POST if request.method == "POST" else None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         user = invited_user_create(
             invitation=invitation, password=form.cleaned_data["password1"], first_name=form.cleaned_data["first_name"]

@@ -310,6 +310,8 @@ def _decode_json(data: bytes | str) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise ConfigImportError([f"not a JSON file: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+    except RecursionError:  # "[[[[…" thousands deep: the decoder gives up before any of our checks run
+        raise ConfigImportError(["not a configuration file: it is nested too deeply"]) from None
 
 
 # --- import plan ----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def parse_month(text: str) -> date:
     """`2026-10` → date(2026, 10, 1); anything else raises ValueError with a readable message."""
     match = _MONTH.match(text.strip()) if isinstance(text, str) else None
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+    # Up to 9998: every month needs the next one to exist (month_end), and date() stops at 9999.
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 9998:
         raise ValueError(f"{text!r} is not a month; use YYYY-MM, e.g. 2026-10")
     return date(int(match.group(1)), int(match.group(2)), 1)
 

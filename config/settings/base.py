@@ -166,6 +166,9 @@ CELERY_TASK_TIME_LIMIT = 360
 # Above the longest task's hard limit, so Redis never redelivers a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+# Keep the worker's database connection across tasks (Celery closes it after each task otherwise: a
+# new PostgreSQL connection for every digest). Django's CONN_MAX_AGE still ages it out.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 CELERY_TASK_IGNORE_RESULT = True  # no result backend: tasks record their outcome in the database
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task that loses the broker connection is redelivered anyway (acks_late): stop it rather than finish twice.

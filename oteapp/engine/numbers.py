@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -49,9 +49,10 @@ def quantize(value: Decimal | None, exp: Decimal) -> Decimal | None:
     """Round half up to ``exp`` places; drops the sign of a rounded zero (no "-0.00")."""
     if value is None:
         return None
-    with localcontext(EDGE_CONTEXT):
-        rounded = value.quantize(exp, rounding=ROUND_HALF_UP)
-        return rounded.copy_abs() if rounded == 0 else rounded
+    # The context as an argument, not a `localcontext` block per number: this runs for every figure of
+    # every report the snapshot job serializes.
+    rounded = value.quantize(exp, rounding=ROUND_HALF_UP, context=EDGE_CONTEXT)
+    return rounded.copy_abs() if rounded == 0 else rounded
 
 
 def as_float(value: Decimal | None, exp: Decimal) -> float | None:

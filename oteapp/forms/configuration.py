@@ -57,7 +57,12 @@ class NumberField(forms.DecimalField):
     def to_python(self, value: Any) -> Decimal | None:
         if isinstance(value, str):
             value = value.strip().replace(",", "").replace("$", "")
-        return super().to_python(value)
+        number = super().to_python(value)
+        # Refused here, not only in validate(): has_changed() compares the parsed value, and comparing a
+        # signaling NaN ("sNaN") raises InvalidOperation.
+        if number is not None and not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
     def validate(self, value: Decimal | None) -> None:
         super().validate(value)

@@ -100,8 +100,10 @@ def investor(request: HttpRequest, org_slug: str) -> HttpResponse:
 def _download_month(request: HttpRequest) -> MonthChoice | HttpResponse:
     month_choice = selected_month(request)
     if month_choice.invalid:
-        # A download must never silently be another month than the one asked for.
-        return HttpResponseBadRequest(f"{month_choice.invalid!r} is not a month; use YYYY-MM, e.g. 2026-10\n")
+        # A download must never silently be another month than the one asked for. Plain text: the message
+        # repeats what was typed, which must not be read as HTML (?month=<script>…).
+        message = f"{month_choice.invalid!r} is not a month; use YYYY-MM, e.g. 2026-10\n"
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     return month_choice
 
 

@@ -2,13 +2,18 @@
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from oteapp import engine
 from oteapp.selectors import month_report_get
 from oteapp.views.common import render_tab, selected_month
+
+# Roles with more reps than this show their table on demand (see templates/oteapp/performance/page.html).
+REP_TABLES_INLINE_UP_TO = 12
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,28 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
         "has_actuals": report.summary.headcount > 0,
         "cards": role_cards(report),
         "efficiency": insight_of(report, engine.CODE_OTE_EFFICIENCY),
+        "rep_tables_inline_up_to": REP_TABLES_INLINE_UP_TO,
     }
     return render_tab(request, "oteapp/performance/page.html", context)
 
 
+@require_safe
+def reps(request: HttpRequest, org_slug: str, role_key: str) -> HttpResponse:
+    """One role's per-rep table: the htmx body of a large team's closed section, or a page of its own."""
+    month_choice = selected_month(request)
+    report = month_report_get(organization=request.organization, month=month_choice.month).report
+    try:
+        role = report.role(role_key)
+    except KeyError:
+        raise Http404("No such role.") from None
+    context = {"active_tab": "performance", "month_choice": month_choice, "role": role}
+    template = "oteapp/performance/_rep_table.html" if request.htmx else "oteapp/performance/reps.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 urlpatterns = [
     path("performance/", page, name="performance"),
+    path("performance/reps/<slug:role_key>/", reps, name="performance_reps"),
 ]

@@ -178,3 +178,20 @@ def test_a_viewer_sees_it_and_posting_is_refused(client, example):
     client.force_login(viewer)
     assert "102.1%" in tab(client.get(f"/o/{example.slug}/performance/?month=2026-10"))
     assert client.post(f"/o/{example.slug}/performance/").status_code == 405
+
+
+def test_a_large_teams_rep_table_loads_when_opened(owner_client, organization):
+    for index in range(13):
+        rep = rep_create(organization, name=f"Closer {index:02d}", role="closer", start_date=date(2025, 1, 1))
+        actual_create(organization, rep=rep, month=date(2026, 10, 1), deals=index)
+    base = f"/o/{organization.slug}/performance/"
+
+    page = owner_client.get(f"{base}?month=2026-10").content.decode()
+    section = owner_client.get(f"{base}reps/closer/?month=2026-10", headers={"HX-Request": "true"})
+    standalone = owner_client.get(f"{base}reps/closer/?month=2026-10")
+
+    assert "Closer 07" not in page  # not rendered until asked for
+    assert 'hx-trigger="toggle once"' in page and f'href="{base}reps/closer/?month=2026-10"' in page
+    assert "Closer 07" in section.content.decode() and "<html" not in section.content.decode()
+    assert "Closer 07" in standalone.content.decode() and "<html" in standalone.content.decode()
+    assert owner_client.get(f"{base}reps/nobody/?month=2026-10").status_code == 404

@@ -70,6 +70,7 @@ def url_for(route: Route, world: dict) -> str:
         .replace("<int:rep_id>", str(world["rep"].pk))
         .replace("<int:membership_id>", str(world["target"].pk))
         .replace("<str:month>", "2026-10")
+        .replace("<slug:role_key>", "closer")
     )
 
 
