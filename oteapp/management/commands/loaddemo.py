@@ -13,6 +13,7 @@ from accounts.models import Organization, User
 from accounts.services import organization_create
 from accounts.tenancy import organization_context
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
+from oteapp.snapshots import snapshots_backfill
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -53,6 +54,8 @@ class Command(BaseCommand):
         organization = organization_create(name="Acme Insurance (demo)", owner=user, slug=DEMO_SLUG)
         with organization_context(organization):
             self._fill(organization)
+        # The year's snapshots, as the nightly job would have stored them: History reads them.
+        snapshots_backfill(organization_ids=[organization.pk])
         self._print_login()
 
     def _fill(self, organization: Organization) -> None:
