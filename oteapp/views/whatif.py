@@ -23,7 +23,12 @@ from django_htmx.http import trigger_client_event
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
 from oteapp.forms.whatif import ScenarioForms
-from oteapp.selectors import month_active_reps_get, month_actuals_get, organization_config_get
+from oteapp.selectors import (
+    month_active_reps_get,
+    month_actuals_get,
+    organization_config_get,
+    pinned_configs_get,
+)
 from oteapp.services.configuration import scenario_apply
 from oteapp.templatetags.ote import MINUS, money, pct, ratio, signed_money, units
 from oteapp.views.common import MonthChoice, error_status, render_tab, selected_month
@@ -94,9 +99,12 @@ class Baseline:
 
 
 def _baseline(request: HttpRequest, month: date) -> Baseline:
-    """Four queries: settings, roles, the month's actuals and its active reps."""
+    """Five queries: a closed month's frozen configuration (else settings and roles: today's), the
+    month's actuals and its active reps. The baseline is the month as Team Performance shows it."""
     organization = request.organization
-    config = organization_config_get(organization=organization)
+    config = pinned_configs_get(organization=organization, months=[month]).get(month) or organization_config_get(
+        organization=organization
+    )
     actuals = month_actuals_get(organization=organization, month=month)
     active_reps = month_active_reps_get(organization=organization, month=month)
     report = engine.compute_report(config=config, month=month, actuals=actuals, active_reps=active_reps)
