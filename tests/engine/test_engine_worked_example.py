@@ -8,6 +8,7 @@ import pytest
 
 from oteapp.engine import ActiveRep, compute_report, report_to_json, report_to_text
 from oteapp.engine.examples import WORKED_EXAMPLE_MONTH, worked_example_actuals, worked_example_config
+from tests.spec_example import assert_matches_spec_section_11
 
 ROLE_KEYS = [
     "key",
@@ -74,35 +75,8 @@ def test_contract_shape(report_dict: dict[str, Any]) -> None:
     assert json.loads(json.dumps(report_dict, allow_nan=False)) == report_dict
 
 
-@pytest.mark.parametrize(
-    ("key", "required", "configured", "break_even", "quota_att", "ote_att", "team_actual", "team_gap", "status"),
-    [
-        ("closer", 1000.00, 1134.00, 4.41, 0.9000, 1.0206, 20412.00, 412.00, "on_target"),
-        ("setter", 100.00, 141.75, 28.22, 0.9000, 1.2403, 9922.50, 1922.50, "on_target"),
-        ("manager", 187.50, 340.20, 22.05, 0.4500, 0.8165, 6123.60, -1376.40, "off_target"),
-    ],
-)
-def test_role_table(
-    report_dict: dict[str, Any],
-    key: str,
-    required: float,
-    configured: float,
-    break_even: float,
-    quota_att: float,
-    ote_att: float,
-    team_actual: float,
-    team_gap: float,
-    status: str,
-) -> None:
-    role = roles_by_key(report_dict)[key]
-    assert role["required_commission_per_unit"] == required
-    assert role["configured_commission_per_unit"] == configured
-    assert role["break_even_units"] == break_even
-    assert role["quota_attainment"] == quota_att
-    assert role["ote_attainment"] == ote_att
-    assert role["team_actual"] == team_actual
-    assert role["team_gap"] == team_gap
-    assert role["status"] == status
+def test_every_figure_of_the_section(report_dict: dict[str, Any]) -> None:
+    assert_matches_spec_section_11(report_dict)
 
 
 def test_role_details(report_dict: dict[str, Any]) -> None:
@@ -124,56 +98,16 @@ def test_role_details(report_dict: dict[str, Any]) -> None:
     assert [rep["earnings"] for rep in setter["reps"]] == [5670.0, 4252.5]
 
 
-def test_recommended_annual_ote(report_dict: dict[str, Any]) -> None:
-    roles = roles_by_key(report_dict)
-    assert roles["closer"]["recommended_annual_ote"] == 68040.00
-    assert roles["setter"]["recommended_annual_ote"] == 68040.00
-    assert roles["manager"]["recommended_annual_ote"] == 163296.00
-
-
-def test_summary(report_dict: dict[str, Any]) -> None:
-    assert report_dict["summary"] == {
-        "team_avg_attainment": 1.0542,
-        "team_ote_attainment": 1.0270,
-        "total_ote": 35500.00,
-        "total_actual": 36458.10,
-        "ote_gap": 958.10,
-        "revenue": 204120.00,
-        "revenue_per_ote_dollar": 5.7499,
-        "ote_pct_of_revenue": 0.1739,
-        "comp_pct_of_revenue": 0.1786,
-        "ebitda": 158661.90,
-    }
-
-
-def test_insights(report_dict: dict[str, Any]) -> None:
-    insights = report_dict["insights"]
-    assert [(i["code"], i["role"], i["severity"]) for i in insights] == [
-        ("below_ote", "manager", "critical"),
-        # Warnings: worst OTE attainment first (manager 0.82, closer 1.02, setter 1.24).
-        ("quota_misaligned", "manager", "warning"),
-        ("quota_misaligned", "closer", "warning"),
-        ("quota_misaligned", "setter", "warning"),
-        ("above_ote", "setter", "positive"),
-        ("ote_efficiency", None, "positive"),
-    ]
-    below, *misaligned, above, efficiency = insights
-    assert below["values"] == {"pct_below": 0.1835, "more_units_per_person": 4.05, "add_closers": 0.9}
+def test_insight_messages(report_dict: dict[str, Any]) -> None:
+    below, *_misaligned, above, efficiency = report_dict["insights"]
     assert (
         below["message"]
         == "Managers: 18% below OTE · Need 4.05 more team deals/manager/month · or add 0.9 more closers"
     )
-    assert [m["values"] for m in misaligned] == [
-        {"break_even_units": 22.05, "quota": 40.0, "direction": "below_quota"},
-        {"break_even_units": 4.41, "quota": 5.0, "direction": "below_quota"},
-        {"break_even_units": 28.22, "quota": 40.0, "direction": "below_quota"},
-    ]
-    assert above["values"] == {"pct_above": 0.2403}
     assert above["message"] == (
         "Setters: Exceeding OTE by 24% · Consider raising OTE or quota to retain and scale"
         " · or grow the team to capture demand"
     )
-    assert efficiency["values"] == {"ote_pct_of_revenue": 0.1739}
     assert efficiency["message"] == "OTE is 17.4% of revenue: healthy (under 20%)"
 
 
