@@ -118,15 +118,17 @@ def invitation_create(*, organization: Organization, invited_by: Membership, ema
         "url": invitation_url(invitation=invitation),
         "days": settings.INVITATION_MAX_AGE_DAYS,
     }
-    # Send only once the invitation is committed, so the link always resolves.
-    transaction.on_commit(
-        lambda: send_mail(
+    # Sent inside the transaction: when the mail server refuses, the invitation is rolled back and the
+    # inviter is told, instead of a saved invitation nobody received (or a 500 after the commit).
+    try:
+        send_mail(
             subject=f"You are invited to {organization.name}",
             message=render_to_string("emails/invitation/body.txt", context),
             from_email=None,
             recipient_list=[email],
         )
-    )
+    except OSError as error:  # smtplib's errors and connection failures are all OSErrors
+        raise MembershipError(f"The invitation email to {email} could not be sent ({error}); try again.") from error
     return invitation
 
 

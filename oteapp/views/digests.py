@@ -1,6 +1,8 @@
 """Digest settings of the signed-in member, the owners' "send me a preview", reopening a frozen month's
 snapshot, and the one-click unsubscribe page that works without logging in."""
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from kombu.exceptions import OperationalError
 
 from accounts.permissions import CAN_CONFIGURE, OWNER_ONLY, role_required
 from oteapp import tasks
@@ -22,6 +25,8 @@ from oteapp.models import DigestDelivery, MonthlyActual
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import months_with_actuals
 from oteapp.snapshots import SnapshotError, snapshot_month_get, snapshot_reopen
+
+logger = logging.getLogger(__name__)
 
 RECENT_DELIVERIES = 6
 
@@ -64,8 +69,15 @@ def preview(request: HttpRequest, org_slug: str) -> HttpResponse:
     if period is None or not MonthlyActual.objects.filter(organization=organization, month=period).exists():
         messages.error(request, "There are no actuals for that month, so there is nothing to preview.")
         return redirect("oteapp:digest_preferences", org_slug=org_slug)
-    tasks.digest_preview_send.delay_on_commit(organization.pk, request.user.pk, format_month(period))
-    messages.success(request, f"A preview of the {period:%B %Y} digest is on its way to {request.user.email}.")
+    try:
+        # Enqueued now, not on commit: the preview writes nothing, and a broker outage is then an answer the
+        # owner sees rather than an error after the response was decided.
+        tasks.digest_preview_send.delay(organization.pk, request.user.pk, format_month(period))
+    except OperationalError:
+        logger.exception("Could not enqueue a digest preview for organization %s", organization.pk)
+        messages.error(request, "The preview could not be queued just now. Please try again in a minute.")
+    else:
+        messages.success(request, f"A preview of the {period:%B %Y} digest is on its way to {request.user.email}.")
     return redirect("oteapp:digest_preferences", org_slug=org_slug)
 
 

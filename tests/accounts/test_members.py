@@ -129,3 +129,17 @@ def test_a_member_id_of_another_organization_is_404(owner_client, organization, 
     assert response.status_code == 404
     with organization_context(other_organization):
         assert Membership.objects.filter(pk=foreign.pk).exists()
+
+
+def test_an_invitation_the_mail_server_refuses_is_not_kept(owner_client, organization, settings):
+    # A real SMTP backend aimed at a closed port on this machine: the connection is refused.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+
+    response = owner_client.post(
+        f"/o/{organization.slug}/members/invite/", {"email": "lost@agency.example", "role": "manager"}, follow=True
+    )
+
+    assert "could not be sent" in response.content.decode()
+    with organization_context(organization):
+        assert not Invitation.objects.exists()
