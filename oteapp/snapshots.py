@@ -331,9 +331,12 @@ def snapshots_refresh_request(*, organization: Organization, months: Iterable[da
     all open months). Schedules a debounced recomputation after the transaction commits."""
     tokens = [OPEN_MONTHS] if months is None else sorted({format_month(month) for month in months})
     if tokens:
+        organization_id = organization.pk
         # robust: a broker hiccup must not fail a request whose data is already committed (nightly catches up).
+        # A function, not functools.partial: Django logs a robust callback's error with its __qualname__, which
+        # a partial lacks, and that AttributeError turned every edit during a Redis outage into a 500.
         transaction.on_commit(
-            functools.partial(_refresh_schedule, organization_id=organization.pk, tokens=tokens), robust=True
+            lambda: _refresh_schedule(organization_id=organization_id, tokens=tokens), robust=True
         )
 
 

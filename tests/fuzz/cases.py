@@ -1,0 +1,637 @@
+"""One fuzz case per route that accepts POST: how to draw its path and fields (a valid form with some fields
+made hostile, or hostile files), and, when a request succeeded, how to check that what was stored is what was
+typed and what the answer shows. `CASES` must name every such route (tests/fuzz/test_fuzz_registry.py)."""
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from urllib.parse import quote
+
+from django import forms
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils.html import escape
+from hypothesis import strategies as st
+
+from accounts.models import Invitation, MemberRole, Membership, Organization, User
+from accounts.tenancy import organization_context
+from oteapp.config_files import decimal_text
+from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
+from oteapp.months import format_month, parse_month
+from oteapp.services.actuals import CENT, actual_fields, number_text
+from oteapp.templatetags.ote import money
+from tests.factories import PASSWORD
+from tests.fuzz.conftest import World
+from tests.fuzz.harness import ENCODINGS, FILE_ENCODINGS, Sent, Upload, input_values
+from tests.fuzz.strategies import (
+    NASTY_TEXT,
+    choices_typed,
+    config_files,
+    csv_files,
+    dates_typed,
+    fractions_typed,
+    months_typed,
+    numbers_typed,
+    texts_typed,
+    unicode_text,
+)
+
+ROLE_KEYS = ("closer", "setter", "manager")
+ACCESS_LEVELS = tuple(MemberRole.values)
+NO_SUCH_ID = 10**18  # fits the URL converter and bigint, matches nothing
+
+
+@dataclass
+class Request:
+    path: str
+    fields: dict[str, str | Upload] = field(default_factory=dict)
+    client: Client | None = None  # another client than the owner's (a visitor who is not signed in)
+    context: dict = field(default_factory=dict)  # what the check needs to know about the draw
+
+
+@dataclass(frozen=True)
+class Case:
+    draw: Callable[[World, st.DataObject], Request]
+    # Called for a successful answer: the stored state must be what was typed, and what the answer shows.
+    check: Callable[[World, Request, Sent], None] | None = None
+    writes: bool = True  # False: even a success must leave every tenant row as it was
+    refuses: bool = True  # False: the route takes no input, so nothing it is sent can be wrong
+    encodings: tuple[str, ...] = ENCODINGS
+
+
+# --- drawing helpers --------------------------------------------------------------------------------------
+
+
+def mutated(data: st.DataObject, valid: Mapping[str, str], hostile: Mapping[str, st.SearchStrategy]) -> dict:
+    """The valid form with up to three fields replaced by drawn values, sometimes one left out and some
+    unknown field added."""
+    fields: dict[str, str | Upload] = dict(valid)
+    names = data.draw(st.lists(st.sampled_from(sorted(hostile)), max_size=3, unique=True), label="changed fields")
+    for name in names:
+        fields[name] = data.draw(hostile[name], label=name)
+    if fields and rarely(data, "drop one", 1 / 10):
+        del fields[data.draw(st.sampled_from(sorted(fields)), label="dropped")]
+    if rarely(data, "add unknown", 1 / 10):
+        fields[data.draw(unicode_text, label="unknown name") or "x"] = data.draw(unicode_text, label="unknown value")
+    return fields
+
+
+def rarely(data: st.DataObject, label: str, chance: float) -> bool:
+    """True with about `chance`: Hypothesis draws the ends of an integer range far more often than the middle,
+    so "== 0" would come up much too often; the first of a sampled list is its simplest (False) case."""
+    return data.draw(st.sampled_from((False,) * (round(1 / chance) - 1) + (True,)), label=label)
+
+
+def with_month_query(data: st.DataObject, path: str) -> str:
+    """Most screens also read ?month= (the month selector): sometimes a bad one."""
+    if data.draw(st.booleans(), label="month query"):
+        return f"{path}?month={quote(data.draw(months_typed('2026-10'), label='month query value'), safe='')}"
+    return path
+
+
+def typed_number(text: str) -> Decimal | None:
+    """How the number inputs read what was typed ("$60,000" is 60000); None for blank."""
+    text = text.strip().replace(",", "").replace("$", "")
+    return Decimal(text) if text else None
+
+
+def org_path(world: World, tail: str) -> str:
+    return f"/o/{world.slug}/{tail}"
+
+
+def anonymous() -> Client:
+    return Client()
+
+
+def messages_text(sent: Sent) -> str:
+    return " ".join(text for _, text in sent.messages)
+
+
+# --- Actuals tab ------------------------------------------------------------------------------------------
+
+
+def _current_version(rep: Rep | None, month: date | None) -> int:
+    if rep is None or month is None:
+        return 0
+    row = MonthlyActual.unscoped.filter(rep=rep, month=month).values_list("version", flat=True).first()
+    return row or 0
+
+
+def _month_or_none(text: str) -> date | None:
+    try:
+        return parse_month(text)
+    except ValueError:
+        return None
+
+
+def draw_actuals_row(world: World, data: st.DataObject) -> Request:
+    rep = data.draw(st.sampled_from([*world.reps.values(), None]), label="rep")
+    month_text = data.draw(months_typed("2026-10", "2026-11", "2025-06"), label="month")
+    month = _month_or_none(month_text)
+    kind = rep.role.kind if rep is not None else "closer"
+    valid = {"version": str(_current_version(rep, month))}
+    valid |= {spec.name: str(data.draw(st.integers(0, 30), label=spec.name)) for spec in actual_fields(kind)}
+    hostile = {spec.name: numbers_typed(high=10**4) for spec in actual_fields(kind)}
+    hostile["version"] = st.sampled_from(["0", "1", "2", "-1", "1.5", "", str(2**31), str(10**30)]) | unicode_text
+    path = f"actuals/rows/{rep.pk if rep else NO_SUCH_ID}/{quote(month_text, safe='')}/"
+    return Request(org_path(world, path), mutated(data, valid, hostile), context={"rep": rep, "month": month})
+
+
+def check_actuals_row(world: World, request: Request, sent: Sent) -> None:
+    rep, month = request.context["rep"], request.context["month"]
+    actual = MonthlyActual.unscoped.get(rep=rep, month=month)
+    for spec in actual_fields(rep.role.kind):
+        typed = sent.posted.get(spec.name, "").strip()
+        expected = Decimal(typed).quantize(CENT) if typed else (None if spec.blank_means else Decimal(0))
+        assert getattr(actual, spec.name) == expected, (spec.name, typed)
+    page = sent.html if sent.htmx else world.client.get(sent.response["Location"]).content.decode()
+    _, by_id = input_values(page)
+    for spec in actual_fields(rep.role.kind):
+        assert by_id[f"r{rep.pk}-{spec.name}"] == number_text(getattr(actual, spec.name))
+
+
+def draw_rep_create(world: World, data: st.DataObject) -> Request:
+    valid = {"new-name": "Cy", "new-role": "closer", "new-start_date": "2026-10-01", "new-email": ""}
+    hostile = {
+        "new-name": texts_typed("Cy", "Ana", "  Dee   Dot ", "ana"),
+        "new-role": choices_typed(*ROLE_KEYS),
+        "new-start_date": dates_typed("2026-10-01", ""),
+        "new-email": texts_typed("cy@example.com", "cy@exämple.com", "not-an-email"),
+    }
+    return Request(with_month_query(data, org_path(world, "actuals/reps/new/")), mutated(data, valid, hostile))
+
+
+def check_rep_create(world: World, request: Request, sent: Sent) -> None:
+    posted = sent.posted
+    name = " ".join(posted["new-name"].split())
+    rep = Rep.unscoped.select_related("role").get(organization=world.organization, name=name)
+    assert rep.role.key == posted["new-role"]
+    assert rep.start_date == forms.DateField(required=False).clean(posted.get("new-start_date", ""))
+    assert rep.email == posted.get("new-email", "").strip()
+    assert f"Added {name} (" in messages_text(sent)
+
+
+def draw_rep_end(world: World, data: st.DataObject) -> Request:
+    ids = [str(rep.pk) for rep in world.reps.values()]
+    valid = {"end-rep": str(world.reps["Ben"].pk), "end-end_date": "2026-10-31"}
+    hostile = {
+        "end-rep": choices_typed(*ids, str(NO_SUCH_ID), "0", "-1", str(10**30)),
+        "end-end_date": dates_typed("2026-10-31", "2026-11-30", "2024-12-31"),
+    }
+    return Request(with_month_query(data, org_path(world, "actuals/reps/end/")), mutated(data, valid, hostile))
+
+
+def check_rep_end(world: World, request: Request, sent: Sent) -> None:
+    rep = Rep.unscoped.get(pk=int(sent.posted["end-rep"]))
+    assert rep.end_date == forms.DateField().clean(sent.posted["end-end_date"])
+    assert f"{rep.name}'s last day is" in messages_text(sent)
+
+
+def _csv_upload(world: World, data: st.DataObject) -> Upload:
+    content = data.draw(csv_files(reps=world.rep_names, roles=ROLE_KEYS), label="csv")
+    return Upload("actuals.csv", content, data.draw(st.sampled_from(["text/csv", "image/png"]), label="csv type"))
+
+
+def draw_upload(world: World, data: st.DataObject) -> Request:
+    fields: dict[str, str | Upload] = {"csv-file": _csv_upload(world, data)}
+    if rarely(data, "no file", 1 / 10):
+        fields = {"csv-file": data.draw(st.sampled_from(NASTY_TEXT), label="file as text")}
+    return Request(with_month_query(data, org_path(world, "actuals/upload/")), fields)
+
+
+def draw_upload_apply(world: World, data: st.DataObject) -> Request:
+    """The real flow: upload a drawn file, then apply the token its preview gave (or a broken one)."""
+    upload = _csv_upload(world, data)
+    preview = world.client.post(org_path(world, "actuals/upload/"), {"csv-file": upload_file(upload)})
+    assert preview.status_code < 500
+    token = (preview.context or {}).get("token") or ""
+    if token and rarely(data, "break token", 1 / 5):
+        tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+        broken = st.sampled_from(["", tampered, "eyJjc3YiOiIifQ:forged", token + "\x00"]) | unicode_text
+        token = data.draw(broken, label="broken token")
+    path = with_month_query(data, org_path(world, "actuals/upload/apply/"))
+    return Request(path, {"token": token}, context={"csv": upload.content.decode("utf-8-sig", "replace")})
+
+
+def upload_file(upload: Upload) -> SimpleUploadedFile:
+    return SimpleUploadedFile(upload.name, upload.content, upload.content_type)
+
+
+def check_upload_apply(world: World, request: Request, sent: Sent) -> None:
+    rows = list(csv.reader(io.StringIO(request.context["csv"], newline="")))
+    columns = [cell.strip().lower() for cell in rows[0]]
+    for cells in rows[1:]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = dict(zip(columns, cells, strict=True))
+        rep = Rep.unscoped.get(organization=world.organization, name=row["rep"].strip())
+        actual = MonthlyActual.unscoped.get(rep=rep, month=parse_month(row["month"]))
+        for column in ("deals", "meetings", "team_deals", "revenue"):
+            if column in row:
+                text = row[column].strip()
+                assert getattr(actual, column) == (Decimal(text) if text else None), (column, text)
+    assert "CSV applied:" in messages_text(sent)
+
+
+# --- Configuration tab ------------------------------------------------------------------------------------
+
+SETTINGS_NUMBERS = {
+    "deal_value": numbers_typed(),
+    "meeting_to_deal_rate": fractions_typed(),
+    "monthly_operating_expenses": numbers_typed(),
+    "on_target_threshold": numbers_typed(high=3, places=4),
+    "at_risk_threshold": numbers_typed(high=3, places=4),
+    "misalignment_tolerance": fractions_typed(),
+}
+ROLE_NUMBERS = {
+    "annual_ote": numbers_typed(),
+    "annual_base": numbers_typed(high=10**4),
+    "monthly_quota": numbers_typed(high=200),
+    "commission_rate": fractions_typed(),
+}
+
+
+def configuration_form(world: World) -> tuple[dict[str, str], dict[str, st.SearchStrategy]]:
+    """The Configuration form as the page fills it from the stored values, and a hostile draw per input."""
+    org_settings = OrganizationSettings.unscoped.get(organization=world.organization)
+    valid = {f"org-{name}": decimal_text(getattr(org_settings, name)) for name in SETTINGS_NUMBERS}
+    valid |= {"org-currency": org_settings.currency, "org-timezone": org_settings.timezone}
+    valid["org-comp_model"] = org_settings.comp_model
+    hostile = {f"org-{name}": strategy for name, strategy in SETTINGS_NUMBERS.items()}
+    hostile |= {
+        "org-currency": texts_typed("USD", "eur", "EURO"),
+        "org-timezone": choices_typed("UTC", "Europe/Paris", "Mars/Olympus"),
+        "org-comp_model": choices_typed("commission_only", "mixed"),
+    }
+    for role in SalesRole.unscoped.filter(organization=world.organization).order_by("position"):
+        prefix = f"role-{role.key}-"
+        valid |= {prefix + name: decimal_text(getattr(role, name)) for name in ROLE_NUMBERS}
+        valid |= {prefix + "name": role.name, prefix + "ramp": "", prefix + "accelerators-from": ""}
+        valid[prefix + "accelerators-multiplier"] = ""
+        hostile |= {prefix + name: strategy for name, strategy in ROLE_NUMBERS.items()}
+        hostile |= {
+            prefix + "name": texts_typed("Closers", "Senior closers"),
+            prefix + "ramp": st.sampled_from(["0.5, 0.75", "0.5;1", "0, 1", "1.5", "0.12345", "0.5 " * 40])
+            | unicode_text,
+            prefix + "accelerators-from": st.sampled_from(["0", "1.0", "1.5", "-1"]) | numbers_typed(high=3),
+            prefix + "accelerators-multiplier": st.sampled_from(["1", "1.5", "0", "-2"]) | numbers_typed(high=3),
+        }
+    return valid, hostile
+
+
+def draw_configuration(world: World, data: st.DataObject, tail: str) -> Request:
+    valid, hostile = configuration_form(world)
+    return Request(with_month_query(data, org_path(world, tail)), mutated(data, valid, hostile))
+
+
+def check_configuration_save(world: World, request: Request, sent: Sent) -> None:
+    posted = sent.posted
+    org_settings = OrganizationSettings.unscoped.get(organization=world.organization)
+    shown = input_values(sent.html)[0] if sent.htmx else {}
+    for name in SETTINGS_NUMBERS:
+        stored = getattr(org_settings, name)
+        assert stored == typed_number(posted[f"org-{name}"]), name
+        assert shown.get(f"org-{name}", decimal_text(stored)) == decimal_text(stored), name
+    assert org_settings.currency == posted["org-currency"].strip().upper()
+    assert org_settings.timezone == posted["org-timezone"]
+    for role in SalesRole.unscoped.filter(organization=world.organization):
+        prefix = f"role-{role.key}-"
+        assert role.name == posted[prefix + "name"].strip()
+        for name in ROLE_NUMBERS:
+            assert getattr(role, name) == typed_number(posted[prefix + name]), prefix + name
+            assert shown.get(prefix + name, decimal_text(getattr(role, name))) == decimal_text(getattr(role, name))
+        steps = [part for part in posted.get(prefix + "ramp", "").replace(",", " ").replace(";", " ").split() if part]
+        assert [Decimal(step) for step in role.ramp] == [Decimal(step) for step in steps]
+
+
+def check_use_recommended(world: World, request: Request, sent: Sent) -> None:
+    role = SalesRole.unscoped.get(organization=world.organization, key=sent.posted["role"])
+    shown = sent.html if sent.htmx else messages_text(sent)
+    assert f"annual OTE set to {money(role.annual_ote)}" in shown
+
+
+def draw_role_add(world: World, data: st.DataObject) -> Request:
+    valid = {"new-role-key": "senior_closer", "new-role-name": "Senior closers", "new-role-kind": "closer"}
+    hostile = {
+        "new-role-key": texts_typed("senior_closer", "closer", "Senior-Closer", "a" * 51, "bad key"),
+        "new-role-name": texts_typed("Senior closers"),
+        "new-role-kind": choices_typed(*ROLE_KEYS),
+    }
+    return Request(with_month_query(data, org_path(world, "configuration/roles/add/")), mutated(data, valid, hostile))
+
+
+def check_role_add(world: World, request: Request, sent: Sent) -> None:
+    posted = sent.posted
+    role = SalesRole.unscoped.get(organization=world.organization, key=posted["new-role-key"].strip())
+    assert (role.name, role.kind) == (posted["new-role-name"].strip(), posted["new-role-kind"])
+    shown = sent.html if sent.htmx else messages_text(sent)
+    assert f"Role {escape(role.name) if sent.htmx else role.name} added" in shown
+
+
+def draw_config_import(world: World, data: st.DataObject) -> Request:
+    content = data.draw(config_files(roles=ROLE_KEYS, reps=world.rep_names), label="json")
+    kind = data.draw(st.sampled_from(["application/json", "text/csv", "image/png"]), label="file type")
+    return Request(
+        with_month_query(data, org_path(world, "configuration/import/")),
+        {"file": Upload("configuration.json", content, kind)},
+        context={"content": content},
+    )
+
+
+def check_config_import(world: World, request: Request, sent: Sent) -> None:
+    import json
+
+    from oteapp.config_files import config_export
+
+    document = json.loads(request.context["content"], parse_float=Decimal, parse_int=Decimal)
+    with organization_context(world.organization):
+        exported = config_export(organization=world.organization)
+    if document.get("version") == "1.1":
+        quotas = document["ote_quotas"]
+        by_kind = {role["kind"]: role for role in exported["roles"].values()}
+        assert Decimal(str(by_kind["closer"]["annual_ote"])) == Decimal(str(quotas["closer_ote"]))
+        assert Decimal(str(by_kind["setter"]["monthly_quota"])) == Decimal(str(quotas["setter_quota_meetings"]))
+        return
+    for name, value in document.get("organization", {}).items():
+        _assert_same(exported["organization"][name], value, name)
+    for key, role in document.get("roles", {}).items():
+        for name, value in role.items():
+            if name not in ("ramp", "accelerators"):
+                _assert_same(exported["roles"][key][name], value, f"{key}.{name}")
+    names = {rep["name"] for rep in exported["reps"]}
+    assert {rep["name"].strip() for rep in document.get("reps", [])} <= names
+
+
+def _assert_same(stored: object, typed: object, where: str) -> None:
+    if isinstance(typed, str) and not isinstance(stored, int | float):
+        assert stored == typed.strip() or stored == typed, where
+    else:
+        assert Decimal(str(stored)) == Decimal(str(typed).strip()), where
+
+
+# --- What-If ----------------------------------------------------------------------------------------------
+
+WHATIF_SETTINGS = {
+    "deal_value": numbers_typed(),
+    "meeting_to_deal_rate": fractions_typed(),
+    "monthly_operating_expenses": numbers_typed(),
+}
+WHATIF_ROLE = {
+    "annual_ote": numbers_typed(),
+    "monthly_quota": numbers_typed(high=200),
+    "commission_rate": fractions_typed(),
+}
+
+
+def draw_whatif_apply(world: World, data: st.DataObject) -> Request:
+    valid = {"target_revenue": "", "deal_value": "12000", "meeting_to_deal_rate": "", "monthly_operating_expenses": ""}
+    hostile = dict(WHATIF_SETTINGS) | {"target_revenue": numbers_typed(high=10**7)}
+    for key in ROLE_KEYS:
+        prefix = f"role-{key}-"
+        valid |= {prefix + "headcount": "", prefix + "productivity_change": ""}
+        valid |= {prefix + name: "" for name in WHATIF_ROLE}
+        hostile |= {prefix + name: strategy for name, strategy in WHATIF_ROLE.items()}
+        hostile[prefix + "headcount"] = st.sampled_from(["0", "3", "5000", "5001", "-1", "1e3"]) | unicode_text
+        hostile[prefix + "productivity_change"] = numbers_typed(low=-100, high=1000)
+    return Request(with_month_query(data, org_path(world, "what-if/apply/")), mutated(data, valid, hostile))
+
+
+def check_whatif_apply(world: World, request: Request, sent: Sent) -> None:
+    posted = sent.posted
+    org_settings = OrganizationSettings.unscoped.get(organization=world.organization)
+    for name in WHATIF_SETTINGS:
+        typed = typed_number(posted.get(name, ""))
+        if typed is not None:
+            assert getattr(org_settings, name) == typed, name
+    for role in SalesRole.unscoped.filter(organization=world.organization):
+        for name in WHATIF_ROLE:
+            typed = typed_number(posted.get(f"role-{role.key}-{name}", ""))
+            if typed is not None:
+                assert getattr(role, name) == typed, (role.key, name)
+
+
+# --- digests and snapshots --------------------------------------------------------------------------------
+
+
+def draw_digest_preferences(world: World, data: st.DataObject) -> Request:
+    fields = {"receives_digests": data.draw(choices_typed("on", "off", ""), label="receives_digests")}
+    if rarely(data, "unchecked", 1 / 5):
+        fields = {}  # an unchecked box is not sent at all
+    return Request(org_path(world, "digests/"), fields)
+
+
+def check_digest_preferences(world: World, request: Request, sent: Sent) -> None:
+    wanted = sent.posted.get("receives_digests") == "on"
+    assert Membership.unscoped.get(pk=world.owner_membership.pk).receives_digests is wanted
+    assert ("Monthly digests are on." if wanted else "Monthly digests are off.") in messages_text(sent)
+
+
+def draw_digest_preview(world: World, data: st.DataObject) -> Request:
+    month = data.draw(months_typed("2026-10", "2025-06", "", "2026-11"), label="month")
+    return Request(org_path(world, "digests/preview/"), {"month": month})
+
+
+def check_digest_preview(world: World, request: Request, sent: Sent) -> None:
+    previews = [message for message in mail.outbox if message.to == [world.owner.email]]
+    assert len(previews) == 1 and "[Preview]" in previews[0].subject
+
+
+def draw_snapshot_reopen(world: World, data: st.DataObject) -> Request:
+    month = data.draw(months_typed("2025-06", "2026-10", "2024-01"), label="month")
+    path = org_path(world, f"snapshots/{quote(month, safe='')}/reopen/")
+    return Request(path, mutated(data, {}, {"confirm": unicode_text}), context={"month": month})
+
+
+def check_snapshot_reopen(world: World, request: Request, sent: Sent) -> None:
+    month = parse_month(request.context["month"])
+    subject = f"Snapshot {format_month(month)}"
+    assert AuditEvent.unscoped.filter(organization=world.organization, action="snapshot_reopen", subject=subject)
+    assert f"{month:%B %Y} was recomputed with the current configuration" in messages_text(sent)
+
+
+# --- Members and the organization -------------------------------------------------------------------------
+
+
+def draw_invite(world: World, data: st.DataObject) -> Request:
+    valid = {"email": "someone@example.com", "role": "manager"}
+    hostile = {
+        "email": texts_typed("Some@Example.com ", "manager@acme.example", "new.person@acme.example", "zo@exämple.com")
+        | st.emails(),
+        "role": choices_typed(*ACCESS_LEVELS),
+    }
+    return Request(org_path(world, "members/invite/"), mutated(data, valid, hostile))
+
+
+def check_invite(world: World, request: Request, sent: Sent) -> None:
+    email = sent.posted["email"].strip().lower()
+    invitation = Invitation.unscoped.filter(organization=world.organization, email=email).latest("pk")
+    assert invitation.role == sent.posted["role"]
+    assert [message.to for message in mail.outbox] == [[email]]
+    assert f"Invitation sent to {email}." in messages_text(sent)
+
+
+def _membership_path(world: World, data: st.DataObject, action: str) -> tuple[str, Membership | None]:
+    membership = data.draw(st.sampled_from([world.manager, world.owner_membership, None]), label="membership")
+    return org_path(world, f"members/{membership.pk if membership else NO_SUCH_ID}/{action}/"), membership
+
+
+def draw_member_role(world: World, data: st.DataObject) -> Request:
+    path, membership = _membership_path(world, data, "role")
+    fields = mutated(data, {"role": "admin"}, {"role": choices_typed(*ACCESS_LEVELS)})
+    return Request(path, fields, context={"membership": membership})
+
+
+def check_member_role(world: World, request: Request, sent: Sent) -> None:
+    membership = Membership.unscoped.get(pk=request.context["membership"].pk)
+    assert membership.role == sent.posted["role"]
+
+
+def draw_member_remove(world: World, data: st.DataObject) -> Request:
+    path, membership = _membership_path(world, data, "remove")
+    return Request(path, mutated(data, {}, {"confirm": unicode_text}), context={"membership": membership})
+
+
+def check_member_remove(world: World, request: Request, sent: Sent) -> None:
+    assert not Membership.unscoped.filter(pk=request.context["membership"].pk).exists()
+    assert "was removed" in messages_text(sent)
+
+
+def draw_organization_delete(world: World, data: st.DataObject) -> Request:
+    slug = world.slug
+    confirm = data.draw(choices_typed(slug, f" {slug} ", slug.upper(), slug[:-1]), label="confirm")
+    return Request(org_path(world, "organization/delete/"), {"confirm": confirm})
+
+
+def check_organization_delete(world: World, request: Request, sent: Sent) -> None:
+    assert not Organization.objects.filter(pk=world.organization.pk).exists()
+    assert "and all of its data were deleted" in messages_text(sent)
+
+
+def draw_organization_create(world: World, data: st.DataObject) -> Request:
+    name = data.draw(texts_typed("New Co", "  Spaced   Co  ", "Ünïcode GmbH"), label="name")
+    return Request("/organizations/new/", {"name": name})
+
+
+def check_organization_create(world: World, request: Request, sent: Sent) -> None:
+    organization = Organization.objects.exclude(pk=world.organization.pk).get()
+    assert organization.name == sent.posted["name"].strip()
+    assert Membership.unscoped.filter(organization=organization, user=world.owner, role=MemberRole.OWNER).exists()
+    assert sent.response["Location"] == f"/o/{organization.slug}/configuration/"
+
+
+def _token(data: st.DataObject, token: str) -> str:
+    broken = st.sampled_from(["", "x", token[:-2], token + "x", token.replace(":", "."), "..", "%00"])
+    return data.draw(st.sampled_from([token, token]) | broken | unicode_text, label="token")
+
+
+def draw_invitation_accept(world: World, data: st.DataObject) -> Request:
+    token = _token(data, world.invitation_token)
+    signed_in = data.draw(st.booleans(), label="signed in")
+    valid = {"first_name": "Nia", "password1": PASSWORD, "password2": PASSWORD}
+    hostile = {"first_name": texts_typed("Nia"), "password1": texts_typed(PASSWORD), "password2": texts_typed(PASSWORD)}
+    return Request(
+        f"/invitations/{quote(token, safe='')}/",
+        mutated(data, valid, hostile),
+        client=None if signed_in else anonymous(),
+        context={"signed_in": signed_in},
+    )
+
+
+def check_invitation_accept(world: World, request: Request, sent: Sent) -> None:
+    invitation = Invitation.unscoped.get(pk=world.invitation.pk)
+    assert invitation.accepted_at is not None
+    user = world.owner if request.context["signed_in"] else User.objects.get(email=invitation.email)
+    assert invitation.accepted_by == user
+    assert Membership.unscoped.filter(organization=world.organization, user=user).exists()
+    assert f"Welcome to {world.organization.name}." in messages_text(sent)
+
+
+def draw_unsubscribe(world: World, data: st.DataObject) -> Request:
+    path = f"/digests/unsubscribe/{quote(_token(data, world.unsubscribe_token), safe='')}/"
+    return Request(path, mutated(data, {}, {"x": unicode_text}), anonymous())
+
+
+def check_unsubscribe(world: World, request: Request, sent: Sent) -> None:
+    assert Membership.unscoped.get(pk=world.manager.pk).receives_digests is False
+
+
+def draw_signup(world: World, data: st.DataObject) -> Request:
+    valid = {
+        "email": "founder@newco.example",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "organization_name": "New Co",
+        "first_name": "Fay",
+    }
+    hostile = {
+        "email": texts_typed("founder@newco.example", "owner@acme.example") | st.emails(),
+        "password1": texts_typed(PASSWORD),
+        "password2": texts_typed(PASSWORD),
+        "organization_name": texts_typed("New Co", "Acme Insurance"),
+        "first_name": texts_typed("Fay"),
+    }
+    known = set(User.objects.values_list("pk", flat=True))
+    return Request("/accounts/signup/", mutated(data, valid, hostile), anonymous(), context={"known": known})
+
+
+def check_signup(world: World, request: Request, sent: Sent) -> None:
+    user = User.objects.get(email__iexact=sent.posted["email"].strip())
+    if user.pk in request.context["known"]:
+        # A taken address gets the same answer as a new one (allauth prevents account enumeration) and an
+        # email instead; nothing is created.
+        assert not Organization.objects.exclude(pk=world.organization.pk).exists()
+        return
+    organization = Membership.unscoped.select_related("organization").get(user=user, role=MemberRole.OWNER).organization
+    assert organization.name == sent.posted["organization_name"].strip()
+
+
+def draw_junk(path: str) -> Callable[[World, st.DataObject], Request]:
+    """A route that takes no fields: any body must be ignored or refused."""
+
+    def draw(world: World, data: st.DataObject) -> Request:
+        return Request(path, mutated(data, {}, {"x": unicode_text}))
+
+    return draw
+
+
+CASES: dict[str, Case] = {
+    "oteapp:actuals_row": Case(draw_actuals_row, check_actuals_row),
+    "oteapp:actuals_rep_create": Case(draw_rep_create, check_rep_create),
+    "oteapp:actuals_rep_end": Case(draw_rep_end, check_rep_end),
+    "oteapp:actuals_upload": Case(draw_upload, writes=False, encodings=FILE_ENCODINGS),
+    "oteapp:actuals_upload_apply": Case(draw_upload_apply, check_upload_apply),
+    "oteapp:configuration_preview": Case(
+        lambda world, data: draw_configuration(world, data, "configuration/preview/"), writes=False
+    ),
+    "oteapp:configuration_save": Case(
+        lambda world, data: draw_configuration(world, data, "configuration/save/"), check_configuration_save
+    ),
+    "oteapp:configuration_use_recommended": Case(
+        lambda world, data: Request(
+            with_month_query(data, org_path(world, "configuration/use-recommended/")),
+            {"role": data.draw(choices_typed(*ROLE_KEYS), label="role")},
+        ),
+        check_use_recommended,
+    ),
+    "oteapp:configuration_role_add": Case(draw_role_add, check_role_add),
+    "oteapp:configuration_import": Case(draw_config_import, check_config_import, encodings=FILE_ENCODINGS),
+    "oteapp:whatif_apply": Case(draw_whatif_apply, check_whatif_apply),
+    # A checkbox: anything but "on" means unchecked, and the answer says which it became.
+    "oteapp:digest_preferences": Case(draw_digest_preferences, check_digest_preferences, refuses=False),
+    "oteapp:digest_preview": Case(draw_digest_preview, check_digest_preview, writes=False),
+    "oteapp:snapshot_reopen": Case(draw_snapshot_reopen, check_snapshot_reopen),
+    "accounts:invite": Case(draw_invite, check_invite),
+    "accounts:member_role": Case(draw_member_role, check_member_role),
+    "accounts:member_remove": Case(draw_member_remove, check_member_remove),
+    "accounts:organization_delete": Case(draw_organization_delete, check_organization_delete),
+    "organization_create": Case(draw_organization_create, check_organization_create),
+    "invitation_accept": Case(draw_invitation_accept, check_invitation_accept),
+    "digest_unsubscribe": Case(draw_unsubscribe, check_unsubscribe),
+    "account_signup": Case(draw_signup, check_signup),
+    "home": Case(draw_junk("/"), writes=False, refuses=False),
+    "healthz": Case(draw_junk("/healthz"), writes=False, refuses=False),
+}
