@@ -53,3 +53,38 @@ def actual_create(organization: Organization, *, rep: Rep, month: date, **units:
     return MonthlyActual.unscoped.create(
         organization=organization, rep=rep, month=month, **{k: Decimal(str(v)) for k, v in units.items()}
     )
+
+
+def team_bulk_create(
+    organization: Organization,
+    *,
+    reps: int,
+    months: int,
+    last_month: date = date(2026, 10, 1),
+    start_date: date | None = date(2020, 1, 1),
+    missing_every: int = 10,
+) -> list[Rep]:
+    """`reps` reps spread over the three default roles, with actuals in each of the `months` months up to
+    `last_month`, in two inserts (query-budget tests need hundreds). Every `missing_every`-th rep has no
+    rows, so the missing-actuals list is loaded too; 0 gives every rep its rows."""
+    from oteapp.months import month_add
+
+    roles = list(SalesRole.unscoped.filter(organization=organization).order_by("position"))
+    created = Rep.unscoped.bulk_create(
+        Rep(organization=organization, role=roles[index % 3], name=f"Rep {index:04d}", start_date=start_date)
+        for index in range(reps)
+    )
+    MonthlyActual.unscoped.bulk_create(
+        MonthlyActual(
+            organization=organization,
+            rep=rep,
+            month=month_add(last_month, -offset),
+            deals=Decimal(index % 7),
+            meetings=Decimal(30 + index % 15),
+            team_deals=Decimal(18),
+        )
+        for offset in range(months)
+        for index, rep in enumerate(created)
+        if not missing_every or index % missing_every
+    )
+    return created

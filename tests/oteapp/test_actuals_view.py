@@ -13,9 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import organization_context
-from oteapp.models import AuditEvent, MonthlyActual, Rep, SalesRole
-from oteapp.months import month_add
-from tests.factories import UserFactory, actual_create, organization_with_members
+from oteapp.models import AuditEvent, MonthlyActual, Rep
+from tests.factories import UserFactory, actual_create, organization_with_members, team_bulk_create
 from tests.factories import rep_create as make_rep
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
@@ -483,18 +482,7 @@ def test_an_oversized_or_missing_file_is_refused(owner_client, organization, tea
 def organization_with_reps(count: int, months: int):
     owner = UserFactory()
     organization = organization_with_members(f"Company {count}x{months}", owner=owner)
-    with organization_context(organization):
-        roles = list(SalesRole.objects.filter(organization=organization).order_by("position"))
-        reps = Rep.objects.bulk_create(
-            Rep(organization=organization, role=roles[i % 3], name=f"Rep {i:04d}", start_date=date(2023, 1, 1))
-            for i in range(count)
-        )
-        MonthlyActual.objects.bulk_create(
-            MonthlyActual(organization=organization, rep=rep, month=month_add(OCTOBER, -m), deals=Decimal(i % 7))
-            for m in range(months)
-            for i, rep in enumerate(reps)
-            if i % 10  # every tenth rep is missing, so both kinds of row render
-        )
+    reps = team_bulk_create(organization, reps=count, months=months, last_month=OCTOBER, start_date=date(2023, 1, 1))
     client = Client()
     client.force_login(owner)
     return organization, client, reps

@@ -10,9 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import MemberRole, Membership
-from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
-from oteapp.months import month_add
-from tests.factories import UserFactory, actual_create, rep_create
+from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, SalesRole
+from tests.factories import UserFactory, actual_create, rep_create, team_bulk_create
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -90,21 +89,7 @@ def role_of(organization, key: str) -> SalesRole:
 
 def team_create(organization, *, reps: int, months: int) -> None:
     """`reps` reps spread over the three roles, each with actuals in the `months` months up to MONTH."""
-    roles = list(SalesRole.unscoped.filter(organization=organization).order_by("position"))
-    created = Rep.unscoped.bulk_create(
-        Rep(organization=organization, role=roles[index % 3], name=f"Rep {index:04d}") for index in range(reps)
-    )
-    MonthlyActual.unscoped.bulk_create(
-        MonthlyActual(
-            organization=organization,
-            rep=rep,
-            month=month_add(MONTH, -offset),
-            deals=Decimal(index % 7),
-            meetings=Decimal(30 + index % 11),
-        )
-        for index, rep in enumerate(created)
-        for offset in range(months)
-    )
+    team_bulk_create(organization, reps=reps, months=months, last_month=MONTH, start_date=None, missing_every=0)
 
 
 def member_client(client, organization, role: str):

@@ -2,7 +2,6 @@
 queries for 5 or 500 reps and for 1 or 36 months of actuals (and snapshots)."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -11,9 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tenancy import organization_context
-from oteapp.models import MonthlyActual, MonthlySnapshot, Rep, SalesRole
+from oteapp.models import MonthlySnapshot, Rep
 from oteapp.selectors import month_report_get, month_reports_get, trailing_months
-from tests.factories import UserFactory, organization_with_members
+from tests.factories import UserFactory, organization_with_members, team_bulk_create
 
 pytestmark = pytest.mark.django_db
 
@@ -28,25 +27,8 @@ def organization_with_data(reps: int, months: int, owner) -> Organization:
     none: the missing-actuals list is loaded too); every month but the last has a snapshot."""
     organization = organization_with_members(f"Co {reps} reps {months} months", owner=owner)
     window = trailing_months(OCTOBER, months)
+    team_bulk_create(organization, reps=reps, months=months, last_month=OCTOBER)
     with organization_context(organization):
-        roles = list(SalesRole.objects.filter(organization=organization).order_by("position"))
-        people = Rep.objects.bulk_create(
-            Rep(organization=organization, role=roles[index % 3], name=f"Rep {index:04d}", start_date=date(2020, 1, 1))
-            for index in range(reps)
-        )
-        MonthlyActual.objects.bulk_create(
-            MonthlyActual(
-                organization=organization,
-                rep=rep,
-                month=month,
-                deals=Decimal(index % 7),
-                meetings=Decimal(30 + index % 15),
-                team_deals=Decimal(18),
-            )
-            for month in window
-            for index, rep in enumerate(people)
-            if index % 10
-        )
         stored = month_report_get(organization=organization, month=OCTOBER).report.to_dict()
         now = timezone.now()
         MonthlySnapshot.objects.bulk_create(

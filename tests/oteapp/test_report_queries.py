@@ -1,16 +1,14 @@
 """`month_report_get` loads a month in a constant number of queries, whatever the number of reps."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import organization_context
-from oteapp.models import MonthlyActual, Rep, SalesRole
 from oteapp.selectors import month_report_get
-from tests.factories import organization_with_members
+from tests.factories import organization_with_members, team_bulk_create
 
 pytestmark = pytest.mark.django_db
 
@@ -19,25 +17,7 @@ OCTOBER = date(2026, 10, 1)
 
 def organization_with_reps(count: int):
     organization = organization_with_members(f"Company with {count} reps")
-    with organization_context(organization):
-        roles = list(SalesRole.objects.filter(organization=organization).order_by("position"))
-        reps = Rep.objects.bulk_create(
-            Rep(organization=organization, role=roles[index % 3], name=f"Rep {index:04d}", start_date=date(2025, 1, 1))
-            for index in range(count)
-        )
-        # Every tenth rep has no row this month, so the missing-actuals list is loaded too.
-        MonthlyActual.objects.bulk_create(
-            MonthlyActual(
-                organization=organization,
-                rep=rep,
-                month=OCTOBER,
-                deals=Decimal(index % 7),
-                meetings=Decimal(30 + index % 15),
-                team_deals=Decimal(18),
-            )
-            for index, rep in enumerate(reps)
-            if index % 10
-        )
+    team_bulk_create(organization, reps=count, months=1, start_date=date(2025, 1, 1))
     return organization
 
 
