@@ -1,7 +1,6 @@
 from django.http import HttpRequest
 
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, CAN_MANAGE_MEMBERS
-from accounts.selectors import user_memberships
 from oteapp.navigation import TABS
 
 
@@ -13,7 +12,6 @@ def organization(request: HttpRequest) -> dict:
         "organization": request.organization,
         "tabs": TABS,
         "membership": membership,
-        "user_memberships": lambda: user_memberships(user=request.user),
         "can_configure": membership.role in CAN_CONFIGURE,
         "can_enter_actuals": membership.role in CAN_ENTER_ACTUALS,
         "can_manage_members": membership.role in CAN_MANAGE_MEMBERS,

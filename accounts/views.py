@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import InvitationForm, InvitedSignupForm, MembershipRoleForm, OrganizationCreateForm
@@ -33,6 +34,20 @@ def home(request: HttpRequest) -> HttpResponse:
     slugs = [m.organization.slug for m in memberships]
     slug = request.session.get("organization_slug")
     return redirect("oteapp:overview", org_slug=slug if slug in slugs else slugs[0])
+
+
+@require_safe
+@login_required
+def organization_list_view(request: HttpRequest) -> HttpResponse:
+    """The organizations one belongs to: the switcher's list (htmx, when opened) or a page of its own."""
+    context = {
+        "memberships": user_memberships(user=request.user),
+        "current_slug": request.session.get("organization_slug"),
+    }
+    template = "accounts/organization_list.html"
+    response = render(request, f"{template}#switcher" if request.htmx else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -142,7 +157,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             invitation=invitation, password=form.cleaned_data["password1"], first_name=form.cleaned_data["first_name"]
         )
         invitation_accept(invitation=invitation, user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.ModelBackend")
         messages.success(request, f"Welcome to {invitation.organization.name}.")
         return redirect("oteapp:overview", org_slug=invitation.organization.slug)
     return render(request, "accounts/invitation_signup.html", {**context, "form": form})

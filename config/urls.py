@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("organizations/", account_views.organization_list_view, name="organization_list"),
     path("organizations/new/", account_views.organization_create_view, name="organization_create"),
     path("invitations/<str:token>/", account_views.invitation_accept_view, name="invitation_accept"),
     *digest_views.public_urlpatterns,

@@ -85,7 +85,12 @@ def test_a_user_in_two_organizations_can_switch_between_them(client):
     client.force_login(user)
 
     page = client.get(f"/o/{first.slug}/")
-    assert f'href="/o/{second.slug}/"'.encode() in page.content
+    assert b'href="/organizations/"' in page.content  # the switcher, which loads its list when opened
+    switcher = client.get("/organizations/", headers={"HX-Request": "true"})
+    assert f'href="/o/{second.slug}/"'.encode() in switcher.content
+    assert f'href="/o/{first.slug}/" aria-current="true"'.encode() in switcher.content
+    assert b"<html" not in switcher.content
+    assert f'href="/o/{second.slug}/"'.encode() in client.get("/organizations/").content  # without JavaScript
     assert client.get(f"/o/{second.slug}/").status_code == 200
     # The last organization visited is where the home page goes next time.
     assert client.get("/")["Location"] == f"/o/{second.slug}/"
