@@ -5,9 +5,10 @@ from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
 from accounts import rls
-from accounts.models import Membership
+from accounts.selectors import request_membership_get
 from accounts.tenancy import enter_organization, leave_organization
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Liveness must not depend on the database.
 NO_DATABASE_PATHS = frozenset({"/healthz"})
 
@@ -65,16 +66,18 @@ class OrganizationMiddleware:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        membership = (
-            Membership.unscoped.select_related("organization")
-            .filter(organization__slug=slug, user=request.user)
-            .first()
-        )
-        if membership is None:
+        # A write takes its organization's row lock first, in the same query: the data_version triggers
+        # (oteapp migration 0003) lock that row after every write statement, and taking it up front
+        # keeps two concurrent writers from each holding a row the other needs (a deadlock).
+        found = request_membership_get(user=request.user, slug=slug, for_write=request.method not in SAFE_METHODS)
+        if found is None:
             raise Http404("No such organization.")
+        membership = found.membership
         request.organization = membership.organization
         request.membership = membership
-        request._organization_token = enter_organization(membership.organization_id)
+        request._organization_token = enter_organization(
+            membership.organization_id, database_previous=found.database_previous
+        )
         if request.session.get("organization_slug") != slug:
             request.session["organization_slug"] = slug
         return None

@@ -47,6 +47,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by database triggers (oteapp migration 0003) whenever the organization or any data its reports
+    # read changes; cached report fragments are keyed by it, so they can never outlive the data they show.
+    data_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

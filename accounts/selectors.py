@@ -1,6 +1,29 @@
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 
+from accounts import rls
 from accounts.models import Invitation, Membership, Organization, User
+
+_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+# Constants only; the id is a parameter.
+_USER_SQL = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608
+    ", ".join(field.column for field in User._meta.concrete_fields), User._meta.db_table, User._meta.pk.column
+)
+
+
+def user_get(*, user_id: object) -> User | None:
+    """The user with this primary key (as stored in a session), as the ORM would load it, or None."""
+    try:
+        pk = User._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_USER_SQL, [pk])
+        row = cursor.fetchone()
+    return None if row is None else User.from_db(connection.alias, _USER_FIELDS, row)
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -14,3 +37,42 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 def organization_pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.filter(organization=organization, accepted_at__isnull=True).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class RequestMembership:
+    membership: Membership  # with its organization (and the organization's data version) loaded
+    database_previous: str | None  # the row-level-security setting this query replaced (None: not set)
+
+
+def request_membership_get(*, user: User, slug: str, for_write: bool) -> RequestMembership | None:
+    """The user's membership of the organization at `/o/<slug>/`, or None: every request under an organization
+    starts here, so it is one hand-written statement (no ORM query building) that also sets that organization
+    for row-level security (set_config in the same row: one round trip fewer). `for_write` also takes the
+    organization's row lock (see OrganizationMiddleware)."""
+    set_organization = rls.rls_enabled()
+    rls_columns = (
+        f", coalesce(current_setting('{rls.ORGANIZATION_SETTING}', true), ''), "
+        f"set_config('{rls.ORGANIZATION_SETTING}', o.id::text, true)"
+        if set_organization
+        else ""
+    )
+    lock = " FOR NO KEY UPDATE OF o" if for_write and connection.features.has_select_for_update else ""
+    # Only constants are formatted in; the values are parameters.
+    sql = (
+        "SELECT m.id, m.role, m.receives_digests, m.created_at, o.id, o.name, o.slug, o.created_at, o.data_version"  # noqa: S608
+        f"{rls_columns} FROM {Membership._meta.db_table} m JOIN {Organization._meta.db_table} o "
+        f"ON o.id = m.organization_id WHERE o.slug = %s AND m.user_id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slug, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    membership_id, role, receives_digests, joined_at, org_id, name, org_slug, created_at, data_version = row[:9]
+    organization = Organization(id=org_id, name=name, slug=org_slug, created_at=created_at, data_version=data_version)
+    membership = Membership(
+        id=membership_id, organization=organization, user=user, role=role, receives_digests=receives_digests,
+        created_at=joined_at,
+    )
+    return RequestMembership(membership=membership, database_previous=row[9] if set_organization else None)

@@ -33,10 +33,17 @@ def current_organization_id() -> int:
 OrganizationToken = tuple[Token, str | None]
 
 
-def enter_organization(organization_id: int) -> OrganizationToken:
+def enter_organization(organization_id: int, *, database_previous: str | None = None) -> OrganizationToken:
+    """Make `organization_id` current here and, for row-level security, in the database. A caller whose own
+    query already set it there (`request_membership_get`) passes the setting's previous value instead."""
     from accounts import rls
 
-    previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id)) if rls.rls_enabled() else None
+    if database_previous is not None:
+        previous_setting = database_previous
+    elif rls.rls_enabled():
+        previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id))
+    else:
+        previous_setting = None
     return _current_organization_id.set(organization_id), previous_setting
 
 

@@ -293,15 +293,17 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
 def session_cookie(*, email: str, slug: str) -> str:
     """A signed-in session made directly in the session store (what login() would store), already
     pointing at `slug` so that the middleware has nothing to write back on each request."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.models import User
 
     user = User.objects.get(email=email)
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["organization_slug"] = slug
     session.save()

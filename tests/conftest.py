@@ -27,7 +27,9 @@ def other_organization(db):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits live in the cache; one test's sign-ups must not throttle the next test."""
-    from django.core.cache import cache
+    """Rate limits live in the cache; one test's sign-ups must not throttle the next test. Cached report
+    fragments are keyed by organization id and data version, which a rolled-back test can hand out again."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "fragments"):
+        caches[alias].clear()

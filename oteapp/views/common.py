@@ -1,5 +1,6 @@
 """What every tab shares: the selected month and the page-or-partial rendering."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from oteapp.fragments import fragment_render
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import months_with_actuals
 
@@ -45,6 +47,27 @@ def render_tab(
     if request.htmx and not request.htmx.history_restore_request:
         template = f"{template}#{partial}"
     response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def render_cached_tab(
+    request: HttpRequest,
+    template: str,
+    build_context: Callable[[], dict],
+    *,
+    page_context: dict,
+    partial: str = "tab",
+) -> HttpResponse:
+    """`render_tab` for a read-only tab whose fragment is a function of the organization's data only
+    (oteapp/fragments.py): `build_context` runs on a cache miss; a full page renders the layout around the
+    cached fragment with `page_context` (the template shows `tab_html` in place of its `#tab`)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        html = fragment_render(request, template=template, partial=partial, build_context=build_context)
+        response = HttpResponse(html)
+    else:
+        html = fragment_render(request, template=template, partial="tab", build_context=build_context)
+        response = render(request, template, {**page_context, "tab_html": html})
     patch_vary_headers(response, ["HX-Request"])
     return response
 

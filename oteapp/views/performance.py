@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from oteapp import engine
 from oteapp.selectors import month_report_get
-from oteapp.views.common import render_tab, selected_month
+from oteapp.views.common import render_cached_tab, selected_month
 
 # Roles with more reps than this show their table on demand (see templates/oteapp/performance/page.html).
 REP_TABLES_INLINE_UP_TO = 12
@@ -35,18 +35,22 @@ def insight_of(report: engine.Report, code: str) -> engine.Insight | None:
 
 @require_safe
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
-    month_choice = selected_month(request)
-    report = month_report_get(organization=request.organization, month=month_choice.month).report
-    context = {
-        "active_tab": "performance",
-        "month_choice": month_choice,
-        "report": report,
-        "has_actuals": report.summary.headcount > 0,
-        "cards": role_cards(report),
-        "efficiency": insight_of(report, engine.CODE_OTE_EFFICIENCY),
-        "rep_tables_inline_up_to": REP_TABLES_INLINE_UP_TO,
-    }
-    return render_tab(request, "oteapp/performance/page.html", context)
+    def build_context() -> dict:
+        month_choice = selected_month(request)
+        report = month_report_get(organization=request.organization, month=month_choice.month).report
+        return {
+            "active_tab": "performance",
+            "month_choice": month_choice,
+            "report": report,
+            "has_actuals": report.summary.headcount > 0,
+            "cards": role_cards(report),
+            "efficiency": insight_of(report, engine.CODE_OTE_EFFICIENCY),
+            "rep_tables_inline_up_to": REP_TABLES_INLINE_UP_TO,
+        }
+
+    return render_cached_tab(
+        request, "oteapp/performance/page.html", build_context, page_context={"active_tab": "performance"}
+    )
 
 
 @require_safe

@@ -31,7 +31,7 @@ from oteapp.selectors import (
 )
 from oteapp.services.configuration import scenario_apply
 from oteapp.templatetags.ote import MINUS, money, pct, ratio, signed_money, units
-from oteapp.views.common import MonthChoice, error_status, render_tab, selected_month
+from oteapp.views.common import MonthChoice, error_status, render_cached_tab, render_tab, selected_month
 
 TEMPLATE = "oteapp/whatif/page.html"
 RESULTS_ID = "whatif-results"
@@ -212,13 +212,16 @@ def _context(
 
 @require_safe
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
-    month_choice = selected_month(request)
-    base = _baseline(request, month_choice.month)
-    # Any parameter besides the month is a scenario (a blank field means "no change").
-    data = request.GET if any(key != "month" for key in request.GET) else None
-    forms = ScenarioForms(config=base.config, baseline=base.report, data=data)
+    def build_context() -> dict:
+        month_choice = selected_month(request)
+        base = _baseline(request, month_choice.month)
+        # Any parameter besides the month is a scenario (a blank field means "no change").
+        data = request.GET if any(key != "month" for key in request.GET) else None
+        forms = ScenarioForms(config=base.config, baseline=base.report, data=data)
+        return _context(request, month_choice, base, forms)
+
     partial = "results" if request.htmx.target == RESULTS_ID else "tab"
-    return render_tab(request, TEMPLATE, _context(request, month_choice, base, forms), partial=partial)
+    return render_cached_tab(request, TEMPLATE, build_context, page_context={"active_tab": "whatif"}, partial=partial)
 
 
 @require_POST

@@ -4,6 +4,7 @@ queries for 5 or 500 reps and for 1 or 36 months of actuals (and snapshots)."""
 from datetime import date
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -39,12 +40,23 @@ def organization_with_data(reps: int, months: int, owner) -> Organization:
 
 
 def count_queries(client, url: str, **headers: str) -> int:
+    """Queries of the screen as computed: the fragment cache is emptied first (oteapp/fragments.py)."""
     # Warm up first: switching organization writes the session once, which is not the screen's cost.
     client.get(url, headers=headers)
+    caches["fragments"].clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, headers=headers)
     assert response.status_code == 200, url
     return len(queries)
+
+
+def count_cached_queries(client, url: str, **headers: str) -> tuple[int, int]:
+    """(all queries, domain queries) of the screen served again from the fragment cache."""
+    client.get(url, headers=headers)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, url
+    return len(queries), sum('"oteapp_' in query["sql"] for query in queries)
 
 
 def test_every_read_screen_runs_constant_queries(client):
@@ -60,9 +72,17 @@ def test_every_read_screen_runs_constant_queries(client):
             counts.setdefault(f"{page or 'overview'} partial", {})[size] = count_queries(client, url, HX_Request="true")
         for other in OTHERS:
             counts.setdefault(other, {})[size] = count_queries(client, f"{base}{other}?month=2026-10")
+        url = f"{base}performance/?month=2026-10"
+        counts.setdefault("performance page, cached", {})[size] = count_cached_queries(client, url)
+        cached_partial = count_cached_queries(client, url, HX_Request="true")
+        counts.setdefault("performance partial, cached", {})[size] = cached_partial
     print({screen: by_size[SIZES[0]] for screen, by_size in counts.items()})  # shown with -s
     for screen, by_size in counts.items():
         assert len(set(by_size.values())) == 1, f"{screen}: {by_size}"
+    # Served from the cache, a report screen reads no domain table at all: only the session, the user and
+    # the membership (with the organization's data version), plus the organization switcher on a page.
+    assert counts["performance page, cached"][SIZES[0]][1] == 0
+    assert counts["performance partial, cached"][SIZES[0]][1] == 0
 
 
 @pytest.mark.parametrize("months", [1, 36])

@@ -1,0 +1,204 @@
+"""Cached report fragments (oteapp/fragments.py) and the data version that keys them (oteapp migration 0003).
+
+What a user cares about: a cached screen is never stale, whatever changed the data and however it was
+changed, and it is never another member's or another organization's screen."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import MemberRole, Membership, Organization
+from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
+from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
+from tests.oteapp.test_performance_view import OCTOBER, worked_example
+from tests.oteapp.test_whatif_view import scenario_params
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def performance(organization: Organization) -> str:
+    return f"/o/{organization.slug}/performance/?month=2026-10"
+
+
+def version(organization: Organization) -> int:
+    return Organization.objects.values_list("data_version", flat=True).get(pk=organization.pk)
+
+
+def fresh(client: Client, url: str, **headers: str) -> str:
+    """The screen computed from scratch (the cache emptied first)."""
+    caches["fragments"].clear()
+    return client.get(url, headers=headers).content.decode()
+
+
+def _edit_actual(organization):
+    MonthlyActual.unscoped.filter(organization=organization, rep__name="Ana").update(deals=Decimal("16"))
+
+
+def _delete_actual(organization):
+    MonthlyActual.unscoped.filter(organization=organization, rep__name="Ben").delete()
+
+
+def _add_rep_with_actuals(organization):
+    rep = rep_create(organization, name="Hal", role="closer", start_date=date(2024, 1, 1))
+    actual_create(organization, rep=rep, month=OCTOBER, deals=9)
+
+
+def _bulk_import(organization):
+    reps = Rep.unscoped.bulk_create(
+        Rep(organization=organization, role=SalesRole.unscoped.get(organization=organization, key="closer"),
+            name=f"Import {n}", start_date=date(2024, 1, 1))
+        for n in range(20)
+    )
+    MonthlyActual.unscoped.bulk_create(
+        MonthlyActual(organization=organization, rep=rep, month=OCTOBER, deals=Decimal("2")) for rep in reps
+    )
+
+
+def _change_settings(organization):
+    OrganizationSettings.unscoped.filter(organization=organization).update(deal_value=Decimal("20000"))
+
+
+def _change_role(organization):
+    SalesRole.unscoped.filter(organization=organization, key="closer").update(annual_ote=Decimal("90000"))
+
+
+def _raw_sql(organization):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE oteapp_monthlyactual SET deals = 1 WHERE organization_id = %s AND month = %s",
+            [organization.pk, OCTOBER],
+        )
+
+
+WRITES = {
+    "an actual edited": _edit_actual,
+    "an actual deleted": _delete_actual,
+    "a rep added with actuals": _add_rep_with_actuals,
+    "reps and actuals imported in bulk": _bulk_import,
+    "the settings changed": _change_settings,
+    "a role's OTE changed": _change_role,
+    "raw SQL outside the app": _raw_sql,
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_cached_screen_shows_every_change_at_once(owner_client, organization, write):
+    worked_example(organization)
+    url = performance(organization)
+    before = owner_client.get(url, headers=HTMX).content.decode()
+    assert owner_client.get(url, headers=HTMX).content.decode() == before  # served from the cache
+
+    write(organization)
+
+    after = owner_client.get(url, headers=HTMX).content.decode()
+    assert after != before
+    assert after == fresh(owner_client, url, **HTMX)
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_write_bumps_its_organizations_data_version_once_per_statement(organization, other_organization, write):
+    worked_example(organization)
+    mine, theirs = version(organization), version(other_organization)
+
+    write(organization)
+
+    statements = 2 if write in (_add_rep_with_actuals, _bulk_import) else 1  # a rep, then its actuals
+    assert version(organization) == mine + statements
+    assert version(other_organization) == theirs
+
+
+def test_snapshots_and_renames_bump_the_data_version(organization):
+    start = version(organization)
+    MonthlySnapshot.unscoped.create(
+        organization=organization, month=OCTOBER, report={}, config={}, computed_at="2026-11-01T00:00:00Z"
+    )
+    assert version(organization) == start + 1
+    Organization.objects.filter(pk=organization.pk).update(name="Renamed Agency")
+    assert version(organization) == start + 2
+
+
+def test_reading_bumps_nothing(owner_client, organization):
+    worked_example(organization)
+    start = version(organization)
+    owner_client.get(performance(organization))
+    owner_client.get(f"/o/{organization.slug}/what-if/?month=2026-10")
+    assert version(organization) == start
+
+
+def test_organizations_never_share_a_fragment(client, owner, organization):
+    """Two organizations at the same data version, same month, same query: each sees its own figures."""
+    other = organization_with_members("Other Agency", owner=owner)
+    worked_example(organization)
+    worked_example(other)
+    MonthlyActual.unscoped.filter(organization=other, rep__name="Ana").update(deals=Decimal("30"))
+    Organization.objects.filter(pk=other.pk).update(data_version=version(organization))
+    client.force_login(owner)
+
+    ours = client.get(performance(organization), headers=HTMX).content.decode()
+    theirs = client.get(performance(other), headers=HTMX).content.decode()
+
+    assert ours != theirs
+    assert theirs == fresh(client, performance(other), **HTMX)
+
+
+def test_a_fragment_is_cached_per_role(owner, organization):
+    """The What-If results offer owners an Apply button and viewers none, whoever asked first."""
+    worked_example(organization)
+    viewer = UserFactory()
+    Membership.unscoped.create(organization=organization, user=viewer, role=MemberRole.VIEWER)
+    url = f"/o/{organization.slug}/what-if/"
+    params = scenario_params(deal_value="12000")
+    headers = {**HTMX, "HX-Target": "whatif-results"}
+    clients = {}
+    for name, user in (("viewer", viewer), ("owner", owner)):
+        clients[name] = Client()
+        clients[name].force_login(user)
+
+    as_viewer = clients["viewer"].get(url, params, headers=headers).content.decode()
+    as_owner = clients["owner"].get(url, params, headers=headers).content.decode()
+
+    assert "what-if/apply/" not in as_viewer
+    assert "what-if/apply/" in as_owner
+
+
+def test_a_cached_form_carries_each_requesters_own_csrf_token(owner, organization):
+    """The cached Apply form is posted with the token of whoever it is served to, and it works."""
+    worked_example(organization)
+    second_owner = UserFactory()
+    Membership.unscoped.create(organization=organization, user=second_owner, role=MemberRole.OWNER)
+    url = f"/o/{organization.slug}/what-if/"
+    params = scenario_params(deal_value="12000")
+    clients, tokens = [], []
+    for user in (owner, second_owner):  # the second one is served the first one's cached fragment
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        html = client.get(url, params, headers={**HTMX, "HX-Target": "whatif-results"}).content.decode()
+        clients.append(client)
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1))
+    for client, token in zip(clients, tokens, strict=True):
+        response = client.post(f"{url}apply/?month=2026-10", {**params, "csrfmiddlewaretoken": token})
+        assert response.status_code == 302, response.status_code  # accepted: applied, back to What-If
+    assert "fragment-csrf" not in "".join(tokens)
+    assert tokens[0] != tokens[1]
+    assert OrganizationSettings.unscoped.get(organization=organization).deal_value == Decimal("12000")
+
+
+def test_a_write_request_locks_its_organization_first(owner_client, organization):
+    """Writers take the organization's row lock in their first query, so the data-version triggers, which
+    lock it after each write, cannot make two writers wait on each other (see OrganizationMiddleware)."""
+    worked_example(organization)
+    with CaptureQueriesContext(connection) as queries:
+        owner_client.post(f"/o/{organization.slug}/what-if/apply/?month=2026-10", scenario_params(deal_value="12000"))
+    membership = next(q["sql"] for q in queries if "accounts_membership" in q["sql"])
+    assert membership.rstrip().endswith("FOR NO KEY UPDATE OF o")
+    with CaptureQueriesContext(connection) as queries:
+        owner_client.get(performance(organization))
+    assert not any("FOR NO KEY UPDATE" in q["sql"] for q in queries)
