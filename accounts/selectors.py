@@ -9,7 +9,7 @@ from accounts.models import Invitation, Membership, Organization, User
 
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 # Constants only; the id is a parameter.
-_USER_SQL = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608
+_USER_SQL = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608  # nosec B608
     ", ".join(field.column for field in User._meta.concrete_fields), User._meta.db_table, User._meta.pk.column
 )
 
@@ -60,7 +60,7 @@ def request_membership_get(*, user: User, slug: str, for_write: bool) -> Request
     lock = " FOR NO KEY UPDATE OF o" if for_write and connection.features.has_select_for_update else ""
     # Only constants are formatted in; the values are parameters.
     sql = (
-        "SELECT m.id, m.role, m.receives_digests, m.created_at, o.id, o.name, o.slug, o.created_at, o.data_version"  # noqa: S608
+        "SELECT m.id, m.role, m.receives_digests, m.created_at, o.id, o.name, o.slug, o.created_at, o.data_version"  # noqa: S608  # nosec B608
         f"{rls_columns} FROM {Membership._meta.db_table} m JOIN {Organization._meta.db_table} o "
         f"ON o.id = m.organization_id WHERE o.slug = %s AND m.user_id = %s{lock}"
     )

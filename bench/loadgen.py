@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,15 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
     body: str = ""
+    # A query parameter given a new random amount (10000.00-19999.99) on every request, so that no two
+    # requests ask the same thing (What-If: a new scenario each time, never one the cache has seen).
+    vary_param: str = ""
+
+    def path_for_request(self) -> str:
+        if not self.vary_param:
+            return self.path
+        amount = f"{random.randint(10000, 19999)}.{random.randint(0, 99):02d}"
+        return f"{self.path}&{self.vary_param}={amount}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ wrk.method = {json.dumps(target.method)}
 wrk.path = {json.dumps(target.path)}
 wrk.body = {json.dumps(target.body) if target.body else "nil"}
 {headers}
+{_lua_vary(target)}
 local threads = {{}}
 function setup(thread) table.insert(threads, thread) end
 function init(args) bad = 0 end
@@ -71,6 +82,18 @@ function done(summary, latency, requests)
   io.write(string.format('BENCH_JSON {{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, '
     .. '"socket_errors": %d, "non200": %d}}\\n', summary.requests, summary.duration, latency:percentile(50),
     latency:percentile(95), e.connect + e.read + e.write + e.timeout, bad_total))
+end
+"""
+
+
+def _lua_vary(target: Target) -> str:
+    if not target.vary_param:
+        return ""
+    return f"""
+math.randomseed(os.time())
+function request()
+  local amount = string.format("%d.%02d", math.random(10000, 19999), math.random(0, 99))
+  return wrk.format(nil, wrk.path .. "&{target.vary_param}=" .. amount)
 end
 """
 
@@ -117,7 +140,7 @@ def run_python(port: int, target: Target, *, connections: int, seconds: float) -
             try:
                 # A new connection per request, as gunicorn's sync workers close every one anyway.
                 conn = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
-                conn.request(target.method, target.path, body=body, headers=target.headers)
+                conn.request(target.method, target.path_for_request(), body=body, headers=target.headers)
                 response = conn.getresponse()
                 response.read()
                 conn.close()

@@ -13,6 +13,7 @@ fragment can hold, a form's CSRF token, is stored as a placeholder and filled in
 
 import hashlib
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import caches
 from django.http import HttpRequest
@@ -20,6 +21,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+T = TypeVar("T")
 
 CACHE_ALIAS = "fragments"
 # Stands in for the CSRF token in a cached fragment; replaced by the requester's own token when served.
@@ -40,6 +43,19 @@ def fragment_key(request: HttpRequest, *, template: str, partial: str) -> str:
     return "fragment:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def organization_value_get(request: HttpRequest, *, name: str, build: Callable[[], T]) -> T:
+    """A value computed from the organization's data alone (e.g. a month's What-If baseline), cached under
+    its data version like the fragments: `build()` runs once per version and process."""
+    organization = request.organization
+    key = f"value:{organization.pk}:{organization.data_version}:{timezone.localdate().isoformat()}:{name}"
+    cache = caches[CACHE_ALIAS]
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
+
+
 def fragment_render(
     request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]
 ) -> SafeString:
@@ -52,5 +68,6 @@ def fragment_render(
         html = render_to_string(f"{template}#{partial}", context, request)
         cache.set(key, html)
     if CSRF_PLACEHOLDER in html:
-        html = mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (our own HTML)
+        # Safe: our own rendered HTML, with a token of letters and digits put in.
+        html = mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308  # nosec B308 B703
     return html

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from oteapp.fragments import fragment_render
+from oteapp.fragments import fragment_render, organization_value_get
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import months_with_actuals
 
@@ -26,8 +26,13 @@ class MonthChoice:
 
 
 def selected_month(request: HttpRequest) -> MonthChoice:
-    """`?month=YYYY-MM`, else the latest month with actuals, else the current month. One query."""
-    months = sorted(months_with_actuals(organization=request.organization), reverse=True)
+    """`?month=YYYY-MM`, else the latest month with actuals, else the current month. At most one query
+    (the months are cached per data version)."""
+    months = organization_value_get(
+        request,
+        name="months-with-actuals",
+        build=lambda: sorted(months_with_actuals(organization=request.organization), reverse=True),
+    )
     raw = request.GET.get("month")
     invalid = None
     if raw:

@@ -23,6 +23,7 @@ from django_htmx.http import trigger_client_event
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
 from oteapp.forms.whatif import ScenarioForms
+from oteapp.fragments import organization_value_get
 from oteapp.selectors import (
     month_active_reps_get,
     month_actuals_get,
@@ -213,8 +214,12 @@ def _context(
 @require_safe
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
     def build_context() -> dict:
+        # A new scenario is a new fragment, but the month and its baseline are the data's: computed once
+        # per data version, so typing into the form recalculates the scenario only.
         month_choice = selected_month(request)
-        base = _baseline(request, month_choice.month)
+        base = organization_value_get(
+            request, name=f"whatif-baseline:{month_choice.month}", build=lambda: _baseline(request, month_choice.month)
+        )
         # Any parameter besides the month is a scenario (a blank field means "no change").
         data = request.GET if any(key != "month" for key in request.GET) else None
         forms = ScenarioForms(config=base.config, baseline=base.report, data=data)
