@@ -1,8 +1,8 @@
 """Django's Redis cache with its client reused.
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` around the connection pool on every
-call, which measured 0.30 ms of the 0.44 ms a session read took here (bench/FINDINGS.md). A client is
-thread-safe and holds no state of its own beyond the pool, so one per pool is kept.
+call: 0.44 ms per `cache.get` here against 0.14 ms for the same GET on a kept client (bench/FINDINGS.md).
+A client is thread-safe and holds no state of its own beyond the pool, so one per pool is kept.
 """
 
 from django.core.cache.backends import redis as django_redis

@@ -129,6 +129,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "accounts.sessions"  # database sessions, read without the ORM
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -20,10 +20,6 @@ CACHES = {
     "fragments": FRAGMENT_CACHE,
 }
 
-# Sessions are read from Redis and written through to PostgreSQL: a page costs one Redis GET instead of a
-# query, and a Redis restart or outage only falls back to the database (Django logs the cache error).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-
 EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 
