@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
+                "accounts.context_processors.layout",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
