@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from oteapp.models import MonthlyActual, MonthlySnapshot
 from oteapp.months import month_add
 from tests.e2e.conftest import LAPTOP, PHONE, assert_no_horizontal_overflow
@@ -114,3 +115,15 @@ def test_history_chart_is_an_accessible_svg(page, organization):
     assert page.get_by_text("live").first.is_visible()
     box = chart.bounding_box()
     assert box is not None and box["width"] > 600
+
+
+def test_the_organization_switcher_lists_ones_organizations_when_opened(page, organization):
+    organization_with_members("Second Agency", viewer=User.objects.get(email=EMAIL))
+    log_in(page)
+
+    page.locator("details.switcher summary").click()
+    second = page.locator("details.switcher").get_by_role("link", name=re.compile("Second Agency"))
+    second.wait_for()  # loaded by htmx on the first opening
+    assert page.locator("details.switcher [aria-current=true]").inner_text().startswith("Acme Insurance")
+    second.click()
+    page.wait_for_url(re.compile(r"/o/second-agency/"))
