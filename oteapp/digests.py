@@ -12,17 +12,19 @@ snapshot pinned) and are formatted with the page's template filters.
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import css_inline
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,7 +37,7 @@ from oteapp import engine
 from oteapp.engine.numbers import RATIO, quantize
 from oteapp.models import DigestDelivery, DigestState, MonthlyActual, MonthlySnapshot, OrganizationSettings
 from oteapp.months import format_month, month_add
-from oteapp.selectors import month_report_get
+from oteapp.selectors import month_report_get, organization_config_get
 from oteapp.snapshots import (
     month_is_closed,
     organization_today,
@@ -178,16 +180,30 @@ def dashboard_url(*, organization: Organization, month: date) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}?month={format_month(month)}"
 
 
+class _StoredSnapshot(NamedTuple):
+    report: dict
+    config: dict
+    frozen_at: datetime | None
+
+
 def digest_content_get(*, organization: Organization, period: date) -> DigestContent:
-    """Five or seven queries, in the organization's context: the last months' snapshots, the period's
-    snapshot, the configuration (when the month has none), and the month's actuals and reps."""
+    """Three queries (five when the month has no frozen snapshot), in the organization's context: the last
+    months' snapshots, the configuration when the period's snapshot pinned none, and the month's actuals
+    and reps. The report is month_report_get's: with the configuration a closed month's snapshot pinned
+    (read here with the snapshots instead of once more), else today's."""
     first = month_add(period, -(HISTORY_MONTHS - 1))
     snapshots = {
-        snapshot.month: snapshot
-        for snapshot in MonthlySnapshot.objects.filter(organization=organization, month__gte=first, month__lte=period)
+        month: _StoredSnapshot(*stored)
+        for month, *stored in MonthlySnapshot.objects.filter(
+            organization=organization, month__gte=first, month__lte=period
+        ).values_list("month", "report", "config", "frozen_at")
     }
-    month_report = month_report_get(organization=organization, month=period)
-    report, config = month_report.report, month_report.config
+    pinned = snapshots.get(period)
+    if pinned is not None and pinned.frozen_at is not None:
+        config = engine.config_from_dict(pinned.config)
+    else:
+        config = organization_config_get(organization=organization)
+    report = month_report_get(organization=organization, month=period, config=config).report
     summary = report.summary
     scale = max(
         [BAR_SCALE_FLOOR, *(role.ote_attainment for role in report.roles if role.ote_attainment is not None)]
@@ -407,12 +423,53 @@ class SendResult:
     recipients: list[str] = field(default_factory=list)
 
 
-def _claim_next(*, organization: Organization, period: date, exclude: set[int]) -> DigestDelivery | None:
+class _Claim(NamedTuple):
+    pk: int
+    recipient_id: int
+    attempts: int
+    claimed_at: datetime
+
+
+# One statement, so one round trip and no explicit transaction: the subquery locks the first due row that
+# nobody else holds (SKIP LOCKED) and the UPDATE claims it. A row claimed meanwhile by another worker is
+# skipped while locked and, once that claim committed, no longer due when PostgreSQL re-reads it.
+_CLAIM_SQL = """
+UPDATE oteapp_digestdelivery SET state = %(sending)s, attempts = attempts + 1, claimed_at = %(now)s
+WHERE organization_id = %(organization)s AND id = (
+    SELECT id FROM oteapp_digestdelivery
+    WHERE organization_id = %(organization)s AND period = %(period)s
+      AND (state = %(pending)s OR (state = %(sending)s AND claimed_at < %(stale)s))
+      AND NOT (id = ANY(%(exclude)s::bigint[]))
+    ORDER BY id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id, recipient_id, attempts, claimed_at
+"""
+
+
+def _claim_next(*, organization: Organization, period: date, exclude: set[int]) -> _Claim | None:
     now = timezone.now()
+    if connection.vendor != "postgresql":
+        return _claim_next_orm(organization=organization, period=period, exclude=exclude, now=now)
+    stale = now - timedelta(seconds=settings.DIGEST_SENDING_TIMEOUT_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_SQL,
+            {
+                "organization": organization.pk, "period": period, "now": now, "stale": stale,
+                "pending": DigestState.PENDING.value, "sending": DigestState.SENDING.value, "exclude": sorted(exclude),
+            },
+        )
+        row = cursor.fetchone()
+    return None if row is None else _Claim(*row)
+
+
+def _claim_next_orm(*, organization: Organization, period: date, exclude: set[int], now: datetime) -> _Claim | None:
+    """The same claim in a short transaction, for SQLite (development), which serializes writers anyway."""
     with transaction.atomic():
         delivery = (
             DigestDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
             .filter(organization=organization, period=period)
             .filter(_due_filter(now))
             .exclude(pk__in=exclude)
@@ -425,20 +482,87 @@ def _claim_next(*, organization: Organization, period: date, exclude: set[int]) 
         delivery.attempts += 1
         delivery.claimed_at = now
         delivery.save(update_fields=["state", "attempts", "claimed_at"])
-    return delivery
+    return _Claim(delivery.pk, delivery.recipient_id, delivery.attempts, delivery.claimed_at)
 
 
-def _finish(delivery: DigestDelivery, **changes: object) -> None:
-    # Only while the claim is still ours: a row taken over as stale belongs to the other worker now.
-    finished = DigestDelivery.objects.filter(
-        pk=delivery.pk, state=DigestState.SENDING, claimed_at=delivery.claimed_at
-    ).update(**changes)
+_FINISH_SQL = """
+UPDATE oteapp_digestdelivery SET state = %(state)s, sent_at = coalesce(%(sent_at)s, sent_at), error = %(error)s
+WHERE organization_id = %(organization)s AND id = %(id)s AND state = %(sending)s AND claimed_at = %(claimed_at)s
+"""
+
+
+def _finish(
+    delivery: _Claim, *, organization: Organization, state: str, error: str = "", sent_at: datetime | None = None
+) -> None:
+    """Set the claimed row's outcome (sent_at only when given). Only while the claim is still ours: a row
+    taken over as stale belongs to the other worker now."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _FINISH_SQL,
+                {
+                    "state": state, "sent_at": sent_at, "error": error, "organization": organization.pk,
+                    "id": delivery.pk, "sending": DigestState.SENDING.value, "claimed_at": delivery.claimed_at,
+                },
+            )
+            finished = cursor.rowcount
+    else:
+        changes = {"state": state, "error": error, **({} if sent_at is None else {"sent_at": sent_at})}
+        finished = DigestDelivery.objects.filter(
+            pk=delivery.pk, state=DigestState.SENDING, claimed_at=delivery.claimed_at
+        ).update(**changes)
     if not finished:
         logger.warning("Digest delivery %s was taken over by another worker before it finished", delivery.pk)
 
 
-def digests_send(*, organization: Organization, period: date, budget_seconds: float | None = None) -> SendResult:
-    """Send the organization's due digests of `period`, one claimed delivery at a time. In its context."""
+class Mailer:
+    """One connection to the mail server for many messages (a task's organizations and recipients) instead
+    of one per message. After a failed send the connection is dropped and the next message opens a new
+    one; after MESSAGES_PER_CONNECTION messages too, since servers limit them per connection."""
+
+    MESSAGES_PER_CONNECTION = 100
+
+    def __init__(self) -> None:
+        self.connection = None
+        self.sent = 0
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self.connection is None or self.sent >= self.MESSAGES_PER_CONNECTION:
+            self.close()
+            self.connection = get_connection()
+            self.connection.open()
+        message.connection = self.connection
+        try:
+            message.send()
+        except BaseException:
+            self.close()  # it may be broken; the next message gets a new one
+            raise
+        self.sent += 1
+
+    def close(self) -> None:
+        connection, self.connection, self.sent = self.connection, None, 0
+        if connection is not None:
+            with suppress(Exception):  # a connection the server already dropped cannot say goodbye
+                connection.close()
+
+
+@contextmanager
+def open_mailer() -> Iterator[Mailer]:
+    sender = Mailer()
+    try:
+        yield sender
+    finally:
+        sender.close()
+
+
+def digests_send(
+    *, organization: Organization, period: date, budget_seconds: float | None = None, mailer: Mailer | None = None
+) -> SendResult:
+    """Send the organization's due digests of `period`, one claimed delivery at a time, over `mailer`'s
+    connection (a connection of its own without one). In its context."""
+    if mailer is None:
+        with open_mailer() as own:
+            return digests_send(organization=organization, period=period, budget_seconds=budget_seconds, mailer=own)
     result = SendResult()
     due = DigestDelivery.objects.filter(organization=organization, period=period).filter(_due_filter(timezone.now()))
     if not due.exists():
@@ -446,11 +570,12 @@ def digests_send(*, organization: Organization, period: date, budget_seconds: fl
     deadline = time.monotonic() + (budget_seconds or settings.DIGEST_TASK_BUDGET_SECONDS)
     # Built before anything is claimed, so a rendering bug leaves every row pending, not stuck in 'sending'.
     content = digest_content_get(organization=organization, period=period)
-    eligible = set(
-        Membership.objects.filter(
+    eligible = {
+        membership.user_id: membership.user
+        for membership in Membership.objects.filter(
             organization=organization, role__in=DIGEST_ROLES, receives_digests=True, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
+        ).select_related("user")
+    }
     tried: set[int] = set()
     while True:
         if time.monotonic() > deadline:
@@ -460,24 +585,26 @@ def digests_send(*, organization: Organization, period: date, budget_seconds: fl
         if delivery is None:
             return result
         tried.add(delivery.pk)
-        if delivery.recipient_id not in eligible:  # opted out or left since the row was made
+        recipient = eligible.get(delivery.recipient_id)
+        if recipient is None:  # opted out or left since the row was made
             DigestDelivery.objects.filter(pk=delivery.pk).delete()
             result.skipped += 1
             continue
         try:
-            digest_message_build(content=content, recipient=delivery.recipient).send()
+            mailer.send(digest_message_build(content=content, recipient=recipient))
         except Exception as error:  # SMTP, network, a time limit: the row must not stay 'sending'
             logger.warning("Digest delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
             give_up = delivery.attempts >= settings.DIGEST_MAX_ATTEMPTS
-            _finish(delivery, state=DigestState.FAILED if give_up else DigestState.PENDING, error=str(error)[:2000])
+            state = DigestState.FAILED if give_up else DigestState.PENDING
+            _finish(delivery, organization=organization, state=state.value, error=str(error)[:2000])
             if give_up:
                 result.failed += 1
             else:
                 result.retrying += 1
             continue
-        _finish(delivery, state=DigestState.SENT, sent_at=timezone.now(), error="")
+        _finish(delivery, organization=organization, state=DigestState.SENT.value, sent_at=timezone.now())
         result.sent += 1
-        result.recipients.append(delivery.recipient.email)
+        result.recipients.append(recipient.email)
 
 
 def digests_retry_failed(*, organization: Organization, period: date) -> int:

@@ -10,19 +10,25 @@ The rules (docs/jobs.md has the why):
   after the close are still applied, with the pinned configuration. Owners and admins can reopen it
   (`snapshot_reopen`, audited), which recomputes it with the current configuration and pins that instead.
 - Changes are recomputed after commit, debounced per organization through Redis; nightly for open months.
-- Many organizations are computed together with a constant number of queries per batch.
+- Many organizations are computed together with a constant number of reads per batch.
 """
 
 import functools
+import gc
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from accounts import rls
@@ -30,6 +36,7 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.audit import audit_changes
+from oteapp.engine.report import build
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import EmployedRep, config_from_models, employed_reps, rep_months
@@ -82,10 +89,6 @@ def month_is_closed(*, month: date, today: date) -> bool:
 # --- computing many organizations at once ---------------------------------------------------------
 
 
-def _active_reps(reps: list[EmployedRep], month: date) -> list[engine.ActiveRep]:
-    return [rep.as_active() for rep in reps if rep.active_in(month)]
-
-
 def _lock_organizations(organization_ids: list[int]) -> None:
     """Serialize snapshot writers per organization (a refresh and the nightly job may overlap), so the
     compare-then-write below never races; ascending order cannot deadlock."""
@@ -99,90 +102,419 @@ def _lock_organizations(organization_ids: list[int]) -> None:
         )
 
 
+# Plain values, not model instances: the job reads every row of a batch once and needs none of the models'
+# behaviour. The names are the models' attributes, so selectors.config_from_models builds the configuration
+# from them exactly as it does from the instances the dashboard reads.
+class _SettingsRow(NamedTuple):
+    organization_id: int
+    timezone: str
+    currency: str
+    deal_value: Decimal
+    meeting_to_deal_rate: Decimal
+    comp_model: str
+    monthly_operating_expenses: Decimal
+    on_target_threshold: Decimal
+    at_risk_threshold: Decimal
+    misalignment_tolerance: Decimal
+
+
+class _RoleRow(NamedTuple):
+    organization_id: int
+    key: str
+    name: str
+    kind: str
+    annual_ote: Decimal
+    annual_base: Decimal
+    monthly_quota: Decimal
+    commission_rate: Decimal
+    ramp: list
+    accelerators: list
+
+
+class _Existing(NamedTuple):
+    pk: int
+    frozen_at: datetime | None
+    report: dict
+    config: dict
+
+
+@dataclass
+class _Inputs:
+    """Everything one batch computes from, read in one transaction."""
+
+    settings_of: dict[int, _SettingsRow]
+    today_of: dict[int, date]
+    wanted: dict[int, set[date]]
+    roles_of: dict[int, list[_RoleRow]] = field(default_factory=lambda: defaultdict(list))
+    existing: dict[tuple[int, date], _Existing] = field(default_factory=dict)
+    # The month's actuals rows, and the reps active in the month without a row: the engine's two inputs
+    # (it would drop any active rep that has a row).
+    actuals: dict[tuple[int, date], list[engine.RepMonth]] = field(default_factory=lambda: defaultdict(list))
+    missing: dict[tuple[int, date], list[engine.ActiveRep]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _snapshot_json(data: object) -> str:
+    # What the JSONField would store (jsonb keeps neither whitespace nor key order), without the spaces, and
+    # without the encoder's check for reference cycles (the engine's output is a tree).
+    return json.dumps(data, separators=(",", ":"), check_circular=False)
+
+
 def snapshots_compute(
     *,
     months_by_organization: Mapping[int, Iterable[date]],
     now: datetime | None = None,
     reopen: bool = False,
 ) -> SnapshotStats:
-    """Compute and store the snapshots of the given months of each organization, in one transaction and
-    eight queries whatever the number of organizations, months and reps. Rows are written only when
-    something changed. `reopen` recomputes closed months with the current configuration (see module doc)."""
+    """Compute and store the snapshots of the given months of each organization, in one transaction: six
+    reads whatever the number of organizations, months and reps, and one pipelined write per ten rows
+    created or changed. Rows are written only when something changed. `reopen` recomputes closed months with
+    the current configuration (see module doc)."""
     wanted = {org_id: set(months) for org_id, months in months_by_organization.items() if months}
-    stats = SnapshotStats()
     if not wanted:
-        return stats
-    now = now or timezone.now()
-    org_ids = sorted(wanted)
-    all_months = set().union(*wanted.values())
-    with rls.cross_organization(), transaction.atomic():
-        _lock_organizations(org_ids)
-        settings_of = {s.organization_id: s for s in OrganizationSettings.unscoped.filter(organization_id__in=org_ids)}
-        roles_of: dict[int, list[SalesRole]] = defaultdict(list)
-        roles = SalesRole.unscoped.filter(organization_id__in=org_ids).order_by("organization_id", "position", "key")
-        for role in roles:
-            roles_of[role.organization_id].append(role)
-        existing = {
-            (snapshot.organization_id, snapshot.month): snapshot
-            for snapshot in MonthlySnapshot.unscoped.filter(organization_id__in=org_ids, month__in=all_months)
-        }
-        actuals: dict[tuple[int, date], list[engine.RepMonth]] = defaultdict(list)
-        rows = MonthlyActual.unscoped.filter(organization_id__in=org_ids, month__in=all_months).order_by(
-            "organization_id", "month", "rep__name"
-        )
-        for row_org_id, month, rep_month in rep_months(rows):
-            if month in wanted[row_org_id]:
-                actuals[(row_org_id, month)].append(rep_month)
-        reps_of: dict[int, list[EmployedRep]] = defaultdict(list)
-        for rep in employed_reps(Rep.unscoped.filter(organization_id__in=org_ids).order_by("organization_id", "name")):
-            reps_of[rep.organization_id].append(rep)
+        return SnapshotStats()
+    return _compute(organization_ids=sorted(wanted), wanted=wanted, now=now or timezone.now(), reopen=reopen)
 
-        to_create: list[MonthlySnapshot] = []
-        to_update: list[MonthlySnapshot] = []
-        for org_id in org_ids:
-            org_settings = settings_of.get(org_id)
-            if org_settings is None:  # the organization was deleted meanwhile
-                continue
-            current = config_from_models(settings=org_settings, roles=roles_of[org_id])
-            today = organization_today(timezone_name=org_settings.timezone, now=now)
-            for month in sorted(wanted[org_id]):
-                snapshot = existing.get((org_id, month))
-                month_actuals = actuals.get((org_id, month), [])
-                if snapshot is None and not month_actuals:
+
+def _compute(
+    *, organization_ids: list[int], wanted: dict[int, set[date]] | None, now: datetime, reopen: bool
+) -> SnapshotStats:
+    """snapshots_compute, or with `wanted=None` the nightly job's months: each organization's open months
+    (not over in its timezone) that have actuals, found in the same transaction from the same queries."""
+    stats = SnapshotStats()
+    with rls.cross_organization(), transaction.atomic(), _gc_paused():
+        _lock_organizations(organization_ids)
+        plain_sql = _plain_sql()
+        load = _load_postgresql if plain_sql else _load_orm
+        inputs = load(organization_ids=organization_ids, wanted=wanted, now=now)
+        with _writer(plain_sql=plain_sql) as writer:
+            for org_id in organization_ids:
+                org_settings = inputs.settings_of.get(org_id)
+                if org_settings is None or org_id not in inputs.wanted:  # deleted meanwhile, or nothing to do
                     continue
-                closed = month_is_closed(month=month, today=today)
-                pinned = snapshot is not None and closed and not reopen
-                config = engine.config_from_dict(snapshot.config) if pinned else current
-                report = engine.compute_report(
-                    config=config, month=month, actuals=month_actuals, active_reps=_active_reps(reps_of[org_id], month)
-                )
-                report_data, config_data = report.to_dict(), engine.config_to_dict(config)
-                if not closed:
-                    frozen_at = None
-                elif pinned and snapshot.frozen_at is not None:
-                    frozen_at = snapshot.frozen_at
-                else:
-                    frozen_at = now
-                if snapshot is None:
-                    to_create.append(
-                        MonthlySnapshot(
-                            organization_id=org_id, month=month, report=report_data, config=config_data,
-                            computed_at=now, frozen_at=frozen_at,
-                        )
+                current = None
+                today = inputs.today_of[org_id]
+                for month in sorted(inputs.wanted[org_id]):
+                    snapshot = inputs.existing.get((org_id, month))
+                    month_actuals = inputs.actuals.get((org_id, month), [])
+                    if snapshot is None and not month_actuals:
+                        continue
+                    closed = month_is_closed(month=month, today=today)
+                    pinned = snapshot is not None and closed and not reopen
+                    if pinned:
+                        config = engine.config_from_dict(snapshot.config)
+                    else:
+                        if current is None:
+                            current = config_from_models(settings=org_settings, roles=inputs.roles_of[org_id])
+                        config = current
+                    report = engine.compute_report(
+                        config=config,
+                        month=month,
+                        actuals=month_actuals,
+                        active_reps=inputs.missing.get((org_id, month), []),
                     )
-                elif (snapshot.report, snapshot.config, snapshot.frozen_at) == (report_data, config_data, frozen_at):
-                    stats.unchanged += 1
-                else:
-                    snapshot.report, snapshot.config = report_data, config_data
-                    snapshot.computed_at, snapshot.frozen_at = now, frozen_at
-                    to_update.append(snapshot)
-        if to_create:
-            MonthlySnapshot.unscoped.bulk_create(to_create)
-        if to_update:
-            MonthlySnapshot.unscoped.bulk_update(to_update, ["report", "config", "computed_at", "frozen_at"])
-    stats.created += len(to_create)
-    stats.updated += len(to_update)
+                    report_data, config_data = report.to_dict(), engine.config_to_dict(config)
+                    if not closed:
+                        frozen_at = None
+                    elif pinned and snapshot.frozen_at is not None:
+                        frozen_at = snapshot.frozen_at
+                    else:
+                        frozen_at = now
+                    if snapshot is None:
+                        writer.create((org_id, month, report_data, config_data, now, frozen_at))
+                        stats.created += 1
+                    elif (snapshot.report, snapshot.config, snapshot.frozen_at) == (
+                        report_data, config_data, frozen_at
+                    ):
+                        stats.unchanged += 1
+                    else:
+                        writer.update((snapshot.pk, org_id, month, report_data, config_data, now, frozen_at))
+                        stats.updated += 1
     return stats
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch runs: it allocates hundreds of thousands of short-lived,
+    acyclic objects (Decimals, report dicts, decoded JSON), which reference counting frees anyway, and each
+    collection of the oldest generation walks every live object of the process. Anything cyclic left over
+    is collected as usual afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _inputs_for(settings_rows: Iterable[tuple], *, wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
+    settings_of = {row.organization_id: row for row in map(_SettingsRow._make, settings_rows)}
+    today_of = {org_id: organization_today(timezone_name=row.timezone, now=now) for org_id, row in settings_of.items()}
+    return _Inputs(settings_of=settings_of, today_of=today_of, wanted=defaultdict(set) if wanted is None else wanted)
+
+
+def _first_open_month(inputs: _Inputs) -> dict[int, date]:
+    return {org_id: today.replace(day=1) for org_id, today in inputs.today_of.items()}
+
+
+# PostgreSQL: plain statements with the organizations as one array parameter. Django's `__in` writes one
+# placeholder per id, which client-side binding then parses one by one, and builds the query every time.
+_SETTINGS_SQL = """
+SELECT organization_id, timezone, currency, deal_value, meeting_to_deal_rate, comp_model,
+       monthly_operating_expenses, on_target_threshold, at_risk_threshold, misalignment_tolerance
+FROM oteapp_organizationsettings WHERE organization_id = ANY(%s)
+"""
+_ROLES_SQL = """
+SELECT organization_id, key, name, kind, annual_ote, annual_base, monthly_quota, commission_rate, ramp, accelerators
+FROM oteapp_salesrole WHERE organization_id = ANY(%s) ORDER BY organization_id, position, key
+"""
+_EXISTING_SQL = """
+SELECT organization_id, month, id, frozen_at, report, config FROM oteapp_monthlysnapshot
+WHERE organization_id = ANY(%(orgs)s::bigint[]) AND month = ANY(%(months)s::date[])
+"""
+_EXISTING_OPEN_SQL = """
+SELECT organization_id, month, id, frozen_at, report, config FROM oteapp_monthlysnapshot
+WHERE organization_id = ANY(%(orgs)s::bigint[]) AND month >= %(first)s
+"""
+# The columns of selectors.ACTUALS_FIELDS and EMPLOYED_REP_FIELDS. The organizations are repeated on every
+# joined table so that PostgreSQL reads only theirs, by index.
+_ACTUALS_SQL = """
+SELECT a.organization_id, a.month, a.rep_id, p.name, r.key, p.start_date, a.deals, a.meetings, a.team_deals, a.revenue
+FROM oteapp_monthlyactual a
+JOIN oteapp_rep p ON p.id = a.rep_id
+JOIN oteapp_salesrole r ON r.id = p.role_id
+WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month = ANY(%(months)s::date[])
+  AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
+"""
+_ACTUALS_OPEN_SQL = """
+SELECT a.organization_id, a.month, a.rep_id, p.name, r.key, p.start_date, a.deals, a.meetings, a.team_deals, a.revenue
+FROM oteapp_monthlyactual a
+JOIN oteapp_rep p ON p.id = a.rep_id
+JOIN oteapp_salesrole r ON r.id = p.role_id
+WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month >= %(first)s
+  AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
+"""
+_REPS_SQL = """
+SELECT p.organization_id, p.id, p.name, r.key, p.start_date, p.end_date
+FROM oteapp_rep p
+JOIN oteapp_salesrole r ON r.id = p.role_id
+WHERE p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
+"""
+
+
+def _load_postgresql(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTINGS_SQL, [organization_ids])
+        inputs = _inputs_for(cursor.fetchall(), wanted=wanted, now=now)
+        if wanted is None:
+            first_open = _first_open_month(inputs)
+            if not first_open:
+                return inputs
+            params = {"orgs": organization_ids, "first": min(first_open.values())}
+            existing_sql, actuals_sql = _EXISTING_OPEN_SQL, _ACTUALS_OPEN_SQL
+        else:
+            params = {"orgs": organization_ids, "months": sorted(set().union(*wanted.values()))}
+            existing_sql, actuals_sql = _EXISTING_SQL, _ACTUALS_SQL
+        cursor.execute(_ROLES_SQL, [organization_ids])
+        for *role, ramp, accelerators in cursor.fetchall():
+            inputs.roles_of[role[0]].append(_RoleRow(*role, json.loads(ramp), json.loads(accelerators)))
+        cursor.execute(existing_sql, params)
+        for org_id, month, pk, frozen_at, report, config in cursor.fetchall():
+            inputs.existing[(org_id, month)] = _Existing(pk, frozen_at, json.loads(report), json.loads(config))
+        cursor.execute(actuals_sql, params)
+        actuals = cursor.fetchall()
+        cursor.execute(_REPS_SQL, params)
+        reps = cursor.fetchall()
+    _add_rows(inputs, _rep_months(actuals), open_from=first_open if wanted is None else None)
+    _add_missing(inputs, reps)
+    return inputs
+
+
+def _rep_months(rows: Iterable[tuple]) -> Iterator[tuple[int, date, engine.RepMonth]]:
+    """selectors.rep_months on rows of its columns (built with every field, see engine.report.build)."""
+    for org_id, month, rep_id, name, role_key, start, deals, meetings, team_deals, revenue in rows:
+        yield org_id, month, build(
+            engine.RepMonth, rep_id=rep_id, name=name, role_key=role_key, start_date=start,
+            deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
+        )
+
+
+def _add_rows(
+    inputs: _Inputs, rows: Iterable[tuple[int, date, engine.RepMonth]], *, open_from: dict[int, date] | None
+) -> None:
+    """The actuals rows of the wanted months; with `open_from`, the months (from each organization's first
+    open one) are the ones the rows have."""
+    actuals, wanted = inputs.actuals, inputs.wanted
+    for org_id, month, rep_month in rows:
+        if open_from is None:
+            if month in wanted.get(org_id, ()):
+                actuals[(org_id, month)].append(rep_month)
+        elif month >= open_from[org_id]:
+            actuals[(org_id, month)].append(rep_month)
+            wanted[org_id].add(month)
+
+
+def _add_missing(inputs: _Inputs, reps: Iterable[tuple]) -> None:
+    """The reps active in each wanted month without an actuals row (the engine lists them as missing).
+    `reps` are rows of selectors.EMPLOYED_REP_FIELDS; most have a row, so only the others become EmployedRep."""
+    reps_of: dict[int, list[tuple]] = defaultdict(list)
+    for rep in reps:
+        reps_of[rep[0]].append(rep)
+    for org_id, months in inputs.wanted.items():
+        for month in months:
+            reported = {row.rep_id for row in inputs.actuals.get((org_id, month), ())}
+            inputs.missing[(org_id, month)] = [
+                employed.as_active()
+                for employed in (EmployedRep._make(rep) for rep in reps_of[org_id] if rep[1] not in reported)
+                if employed.active_in(month)
+            ]
+
+
+def _load_orm(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
+    """The same inputs through the ORM, for SQLite (development)."""
+    org_ids = organization_ids
+    inputs = _inputs_for(
+        OrganizationSettings.unscoped.filter(organization_id__in=org_ids).values_list(*_SettingsRow._fields),
+        wanted=wanted,
+        now=now,
+    )
+    if wanted is None:
+        first_open = _first_open_month(inputs)
+        if not first_open:
+            return inputs
+        months_filter = {"month__gte": min(first_open.values())}
+    else:
+        months_filter = {"month__in": set().union(*wanted.values())}
+    roles = SalesRole.unscoped.filter(organization_id__in=org_ids).order_by("organization_id", "position", "key")
+    for role in map(_RoleRow._make, roles.values_list(*_RoleRow._fields)):
+        inputs.roles_of[role.organization_id].append(role)
+    snapshots = MonthlySnapshot.unscoped.filter(organization_id__in=org_ids, **months_filter).order_by()
+    for org_id, month, *stored in snapshots.values_list("organization_id", "month", *_Existing._fields):
+        inputs.existing[(org_id, month)] = _Existing(*stored)
+    _add_rows(
+        inputs,
+        rep_months(MonthlyActual.unscoped.filter(organization_id__in=org_ids, **months_filter)),
+        open_from=first_open if wanted is None else None,
+    )
+    _add_missing(inputs, employed_reps(Rep.unscoped.filter(organization_id__in=org_ids).order_by()))
+    return inputs
+
+
+# Rows per INSERT/UPDATE statement (about 70 kilobytes of JSON for small organizations): small, because the
+# last chunk of a batch is the part of PostgreSQL's work that nothing overlaps.
+_WRITE_CHUNK = 10
+
+
+class _Writer:
+    """Writes new and changed snapshot rows in chunks, as the computation produces them.
+
+    On PostgreSQL each chunk is ONE statement with ONE jsonb parameter (an array of the rows, reports and
+    configurations nested as JSON) that it unpacks with jsonb_array_elements. Django 5.2's bulk_create sends
+    rows as UNNEST arrays, and psycopg quotes a jsonb[] array by escaping every double quote of the JSON in
+    Python; a VALUES list with a placeholder per value is parsed placeholder by placeholder (client-side
+    binding). Either cost more than computing the reports. The statements go out in pipeline mode (see
+    _writer), so PostgreSQL parses and stores one chunk while the next is computed."""
+
+    def __init__(self, cursor: CursorWrapper | None) -> None:
+        self.cursor = cursor  # None: not PostgreSQL, write with the ORM at the end
+        self.to_create: list[tuple] = []
+        self.to_update: list[tuple] = []
+
+    def create(self, row: tuple) -> None:
+        self.to_create.append(row)
+        if self.cursor is not None and len(self.to_create) >= _WRITE_CHUNK:
+            self._insert()
+
+    def update(self, row: tuple) -> None:
+        self.to_update.append(row)
+        if self.cursor is not None and len(self.to_update) >= _WRITE_CHUNK:
+            self._update()
+
+    def flush(self) -> None:
+        if self.cursor is None:
+            self._orm()
+            return
+        if self.to_create:
+            self._insert()
+        if self.to_update:
+            self._update()
+
+    def _insert(self) -> None:
+        rows = [
+            [org_id, month.isoformat(), report, config, _iso(computed_at), _iso(frozen_at)]
+            for org_id, month, report, config, computed_at, frozen_at in self.to_create
+        ]
+        self.to_create = []
+        self.cursor.execute(_INSERT_SQL, [_snapshot_json(rows)])
+
+    def _update(self) -> None:
+        rows = [
+            [pk, org_id, report, config, _iso(computed_at), _iso(frozen_at)]
+            for pk, org_id, _, report, config, computed_at, frozen_at in self.to_update
+        ]
+        self.to_update = []
+        self.cursor.execute(_UPDATE_SQL, [_snapshot_json(rows)])
+
+    def _orm(self) -> None:
+        MonthlySnapshot.unscoped.bulk_create(
+            [
+                MonthlySnapshot(organization_id=o, month=m, report=r, config=c, computed_at=at, frozen_at=fr)
+                for o, m, r, c, at, fr in self.to_create
+            ]
+        )
+        if self.to_update:
+            MonthlySnapshot.unscoped.bulk_update(
+                [
+                    MonthlySnapshot(pk=pk, organization_id=o, month=m, report=r, config=c, computed_at=at, frozen_at=fr)
+                    for pk, o, m, r, c, at, fr in self.to_update
+                ],
+                ["report", "config", "computed_at", "frozen_at"],
+            )
+
+
+def _plain_sql() -> bool:
+    """PostgreSQL: the batch is read and written with the statements below; elsewhere (SQLite in development)
+    with the ORM, to the same effect (a test compares the two)."""
+    return connection.vendor == "postgresql"
+
+
+@contextmanager
+def _writer(*, plain_sql: bool) -> Iterator[_Writer]:
+    """A _Writer for the block, flushed at its end. On PostgreSQL the block runs in psycopg's pipeline mode:
+    a write is sent without waiting for its result, and the results (and any error, as Django's exception)
+    come back when the block ends, before the transaction commits."""
+    if not plain_sql:
+        writer = _Writer(None)
+        yield writer
+        writer.flush()
+        return
+    with connection.cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
+        writer = _Writer(cursor)
+        yield writer
+        writer.flush()
+
+
+_INSERT_SQL = """
+INSERT INTO oteapp_monthlysnapshot (organization_id, month, report, config, computed_at, frozen_at)
+SELECT (r->>0)::bigint, (r->>1)::date, r->2, r->3, (r->>4)::timestamptz, (r->>5)::timestamptz
+FROM jsonb_array_elements(%s::jsonb) AS r
+"""
+_UPDATE_SQL = """
+UPDATE oteapp_monthlysnapshot AS s
+SET report = r->2, config = r->3, computed_at = (r->>4)::timestamptz, frozen_at = (r->>5)::timestamptz
+FROM jsonb_array_elements(%s::jsonb) AS r
+WHERE s.organization_id = (r->>1)::bigint AND s.id = (r->>0)::bigint
+"""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO 8601 with its offset, which timestamptz reads back to the microsecond."""
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        raise ValueError(f"naive datetime {moment!r} for a snapshot")
+    return moment.isoformat()
 
 
 def snapshots_freeze(*, periods: Mapping[int, date], now: datetime | None = None) -> set[tuple[int, date]]:
@@ -259,9 +591,11 @@ def organization_id_batches(*, batch_size: int | None = None) -> Iterator[list[i
 
 
 def snapshots_open_months_compute(*, organization_ids: list[int], now: datetime | None = None) -> SnapshotStats:
-    """The nightly job for one batch: recompute every open month."""
-    months = open_months_get(organization_ids=organization_ids, now=now)
-    return snapshots_compute(months_by_organization=months, now=now)
+    """The nightly job for one batch: recompute every open month with actuals (the months are found with
+    the rows, in the same transaction: no extra queries)."""
+    if not organization_ids:
+        return SnapshotStats()
+    return _compute(organization_ids=sorted(organization_ids), wanted=None, now=now or timezone.now(), reopen=False)
 
 
 def snapshots_backfill(*, organization_ids: list[int], now: datetime | None = None) -> SnapshotStats:

@@ -4,6 +4,7 @@ which late acknowledgement needs (a task whose worker died runs again). Batches 
 task per row, and no chords. Schedules: CELERY_BEAT_SCHEDULE in config/settings/base.py."""
 
 import logging
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -64,12 +65,43 @@ def month_close() -> None:
 
 @shared_task(name="oteapp.month_close_batch")
 def month_close_batch(organization_ids: list[int]) -> None:
-    for organization_id, period in digests.month_close_batch(organization_ids=organization_ids):
-        digests_send.delay_on_commit(organization_id, format_month(period))
+    due = digests.month_close_batch(organization_ids=organization_ids)
+    if due:
+        digests_send_batch.delay_on_commit([[organization_id, format_month(period)] for organization_id, period in due])
+
+
+@shared_task(name="oteapp.digests_send_batch")
+def digests_send_batch(due: list[list]) -> None:
+    """The due digests of a batch of organizations ([organization id, "YYYY-MM"] pairs), one organization
+    after the other over one mail-server connection. Past DIGEST_TASK_BUDGET_SECONDS it hands the rest to a
+    new task; an organization with a failed send is retried by its own `digests_send` task, as before."""
+    deadline = time.monotonic() + settings.DIGEST_TASK_BUDGET_SECONDS
+    organizations = Organization.objects.in_bulk([organization_id for organization_id, _ in due])
+    with digests.open_mailer() as mailer:
+        for index, (organization_id, period) in enumerate(due):
+            organization = organizations.get(organization_id)
+            if organization is None:
+                logger.info("Organization %s is gone; nothing to do", organization_id)
+                continue
+            budget = deadline - time.monotonic()
+            if budget <= 0 and index:  # the first organization always gets its turn: no task hands over nothing
+                digests_send_batch.delay(due[index:])
+                return
+            with organization_context(organization):
+                result = digests.digests_send(
+                    organization=organization, period=parse_month(period), budget_seconds=max(budget, 1), mailer=mailer
+                )
+            logger.info("Digests %s of organization %s: %s", period, organization_id, result)
+            if result.more:
+                digests_send_batch.delay(due[index:])
+                return
+            if result.retrying:
+                digests_send.apply_async((organization_id, period), countdown=settings.DIGEST_RETRY_SECONDS)
 
 
 @shared_task(bind=True, name="oteapp.digests_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
 def digests_send(self, organization_id: int, period: str) -> None:
+    """One organization's due digests: the retry after a failed send."""
     organization = _organization(organization_id)
     if organization is None:
         return

@@ -16,6 +16,7 @@ from .report import (
     RepReport,
     RoleReport,
     Summary,
+    build,
 )
 from .types import (
     COMP_MIXED,
@@ -97,7 +98,15 @@ def accelerated_units(units: Decimal, quota: Decimal, tiers: Sequence[Accelerato
     """
     if not tiers or quota <= 0 or units <= 0:
         return units
-    ordered = sorted(tiers, key=lambda tier: tier.from_attainment)
+    return _accelerated(units, quota, _ordered_tiers(tiers))
+
+
+def _ordered_tiers(tiers: Sequence[AcceleratorTier]) -> list[AcceleratorTier]:
+    return sorted(tiers, key=lambda tier: tier.from_attainment)
+
+
+def _accelerated(units: Decimal, quota: Decimal, ordered: Sequence[AcceleratorTier]) -> Decimal:
+    """accelerated_units with the tiers already in order, for a positive quota and units."""
     bounds = [max(tier.from_attainment, ZERO) * quota for tier in ordered]
     weighted = min(units, bounds[0])  # below the first tier: plain pay
     for index, tier in enumerate(ordered):
@@ -124,6 +133,136 @@ def _commission(amount: Decimal, units: Decimal, weighted: Decimal, *, per_unit:
     return amount * weighted / units
 
 
+class _RolePlan:
+    """What every rep of one role shares, computed once per report instead of once per rep.
+
+    Each figure is the very expression the per-rep formulas evaluate (same operands, same order, same
+    context), so the results are identical to computing it again for every rep."""
+
+    __slots__ = (
+        "_ordered", "base", "config", "cpu", "kind", "per_deal", "quota", "ramp", "rate", "role", "tiers", "tv",
+    )
+
+    def __init__(self, role: RoleConfig, config: OrgConfig) -> None:
+        self.role = role
+        self.config = config
+        self.kind = role.kind
+        self.ramp = role.ramp
+        self.quota = role.monthly_quota
+        self.rate = role.commission_rate
+        self.tiers = role.accelerators
+        self._ordered: list[AcceleratorTier] | None = None  # sorted on first use, as accelerated_units does
+        self.base = monthly_base(role, config)
+        self.tv = target_variable(role, config)
+        self.per_deal = role.commission_rate * config.deal_value
+        # configured_commission_per_unit: per deal, or for a setter per meeting (per_deal * meeting_to_deal_rate)
+        self.cpu = self.per_deal * config.meeting_to_deal_rate if role.kind == KIND_SETTER else self.per_deal
+
+    def weighted(self, units: Decimal, quota: Decimal) -> Decimal:
+        """accelerated_units(units, quota, role.accelerators)."""
+        tiers = self.tiers
+        if not tiers or quota <= 0 or units <= 0:
+            return units
+        ordered = self._ordered
+        if ordered is None:
+            ordered = self._ordered = _ordered_tiers(tiers)
+        return _accelerated(units, quota, ordered)
+
+    def rep(self, row: RepMonth, month: date, closer_deals_total: Decimal) -> RepReport:
+        config = self.config
+        ramp = ramp_factor(self.ramp, row.start_date, month) if self.ramp else ONE
+        quota = self.quota * ramp
+        base = self.base
+        ote = base + self.tv * ramp
+        revenue = ZERO
+        kind = self.kind
+
+        if kind == KIND_CLOSER:
+            units = dec(row.deals) or ZERO
+            weighted = self.weighted(units, quota)
+            if row.revenue is None:
+                revenue = units * config.deal_value
+                commission = self.per_deal * weighted
+            else:
+                revenue = dec(row.revenue) or ZERO
+                commission = _commission(self.rate * revenue, units, weighted, per_unit=False)
+        elif kind == KIND_SETTER:
+            units = dec(row.meetings) or ZERO
+            weighted = self.weighted(units, quota)
+            if row.deals is None:
+                commission = self.cpu * weighted
+            else:
+                sourced = dec(row.deals) or ZERO
+                commission = _commission(self.per_deal * sourced, units, weighted, per_unit=False)
+        else:
+            # Blank team deals: the manager is credited with every closer's deals that month.
+            units = closer_deals_total if row.team_deals is None else (dec(row.team_deals) or ZERO)
+            weighted = self.weighted(units, quota)
+            commission = self.per_deal * weighted
+
+        earnings = base + commission
+        return build(
+            RepReport,
+            rep_id=row.rep_id,
+            name=row.name,
+            role_key=row.role_key,
+            units=units,
+            ramp_factor=ramp,
+            quota=quota,
+            ote=ote,
+            earnings=earnings,
+            base=base,
+            commission=commission,
+            ote_attainment=div(earnings, ote),
+            quota_attainment=div(units, quota),
+            revenue=revenue,
+        )
+
+    def report(self, reps: Sequence[RepReport]) -> RoleReport:
+        role, config = self.role, self.config
+        headcount = len(reps)
+        cpu = self.cpu
+        tv = self.tv
+        # One pass, each total added up in the reps' order (as dsum over each field would).
+        actual_units = team_quota = team_ote = team_actual = revenue = ZERO
+        for rep in reps:
+            actual_units += rep.units
+            team_quota += rep.quota
+            team_ote += rep.ote
+            team_actual += rep.earnings
+            revenue += rep.revenue
+        team_gap = team_actual - team_ote
+        count = Decimal(headcount)
+        ote_attainment = div(team_actual, team_ote)
+        return build(
+            RoleReport,
+            key=role.key,
+            name=role.name,
+            kind=role.kind,
+            headcount=headcount,
+            monthly_ote=monthly_ote(role),
+            monthly_base=self.base,
+            monthly_quota=role.monthly_quota,
+            required_commission_per_unit=div(tv, role.monthly_quota),
+            configured_commission_per_unit=cpu,
+            break_even_units=div(tv, cpu),
+            # recommended_annual_ote(role, config), with the commission per unit computed above
+            recommended_annual_ote=cpu * role.monthly_quota * MONTHS_PER_YEAR + annual_base(role, config),
+            actual_units=actual_units,
+            actual_units_per_person=div(actual_units, count),
+            team_quota=team_quota,
+            quota_attainment=div(actual_units, team_quota),
+            ote_attainment=ote_attainment,
+            team_ote=team_ote,
+            team_actual=team_actual,
+            team_gap=team_gap,
+            gap_per_person=div(team_gap, count),
+            status=status_for(ote_attainment, config) if headcount else None,
+            revenue=revenue,
+            reps=tuple(reps),
+        )
+
+
 def rep_report(
     row: RepMonth,
     role: RoleConfig,
@@ -131,53 +270,7 @@ def rep_report(
     month: date,
     closer_deals_total: Decimal,
 ) -> RepReport:
-    ramp = ramp_factor(role.ramp, row.start_date, month)
-    quota = role.monthly_quota * ramp
-    base = monthly_base(role, config)
-    ote = base + target_variable(role, config) * ramp
-    rate = role.commission_rate
-    revenue = ZERO
-
-    if role.kind == KIND_CLOSER:
-        units = dec(row.deals) or ZERO
-        weighted = accelerated_units(units, quota, role.accelerators)
-        if row.revenue is None:
-            revenue = units * config.deal_value
-            commission = _commission(rate * config.deal_value, units, weighted, per_unit=True)
-        else:
-            revenue = dec(row.revenue) or ZERO
-            commission = _commission(rate * revenue, units, weighted, per_unit=False)
-    elif role.kind == KIND_SETTER:
-        units = dec(row.meetings) or ZERO
-        weighted = accelerated_units(units, quota, role.accelerators)
-        per_deal = rate * config.deal_value
-        if row.deals is None:
-            commission = _commission(per_deal * config.meeting_to_deal_rate, units, weighted, per_unit=True)
-        else:
-            sourced = dec(row.deals) or ZERO
-            commission = _commission(per_deal * sourced, units, weighted, per_unit=False)
-    else:
-        # Blank team deals: the manager is credited with every closer's deals that month.
-        units = closer_deals_total if row.team_deals is None else (dec(row.team_deals) or ZERO)
-        weighted = accelerated_units(units, quota, role.accelerators)
-        commission = _commission(rate * config.deal_value, units, weighted, per_unit=True)
-
-    earnings = base + commission
-    return RepReport(
-        rep_id=row.rep_id,
-        name=row.name,
-        role_key=row.role_key,
-        units=units,
-        ramp_factor=ramp,
-        quota=quota,
-        ote=ote,
-        earnings=earnings,
-        base=base,
-        commission=commission,
-        ote_attainment=div(earnings, ote),
-        quota_attainment=div(units, quota),
-        revenue=revenue,
-    )
+    return _RolePlan(role, config).rep(row, month, closer_deals_total)
 
 
 # --- per role and summary ------------------------------------------------------------------
@@ -194,41 +287,7 @@ def status_for(attainment: Decimal | None, config: OrgConfig) -> str | None:
 
 
 def role_report(role: RoleConfig, config: OrgConfig, reps: Sequence[RepReport]) -> RoleReport:
-    headcount = len(reps)
-    cpu = configured_commission_per_unit(role, config)
-    tv = target_variable(role, config)
-    actual_units = dsum(rep.units for rep in reps)
-    team_quota = dsum(rep.quota for rep in reps)
-    team_ote = dsum(rep.ote for rep in reps)
-    team_actual = dsum(rep.earnings for rep in reps)
-    team_gap = team_actual - team_ote
-    count = Decimal(headcount)
-    ote_attainment = div(team_actual, team_ote)
-    return RoleReport(
-        key=role.key,
-        name=role.name,
-        kind=role.kind,
-        headcount=headcount,
-        monthly_ote=monthly_ote(role),
-        monthly_base=monthly_base(role, config),
-        monthly_quota=role.monthly_quota,
-        required_commission_per_unit=div(tv, role.monthly_quota),
-        configured_commission_per_unit=cpu,
-        break_even_units=div(tv, cpu),
-        recommended_annual_ote=recommended_annual_ote(role, config),
-        actual_units=actual_units,
-        actual_units_per_person=div(actual_units, count),
-        team_quota=team_quota,
-        quota_attainment=div(actual_units, team_quota),
-        ote_attainment=ote_attainment,
-        team_ote=team_ote,
-        team_actual=team_actual,
-        team_gap=team_gap,
-        gap_per_person=div(team_gap, count),
-        status=status_for(ote_attainment, config) if headcount else None,
-        revenue=dsum(rep.revenue for rep in reps),
-        reps=tuple(reps),
-    )
+    return _RolePlan(role, config).report(reps)
 
 
 def summary_for(config: OrgConfig, roles: Sequence[RoleReport]) -> Summary:
@@ -239,7 +298,8 @@ def summary_for(config: OrgConfig, roles: Sequence[RoleReport]) -> Summary:
     total_actual = dsum(role.team_actual for role in roles)
     revenue = dsum(role.revenue for role in roles)
     opex = config.monthly_operating_expenses
-    return Summary(
+    return build(
+        Summary,
         team_avg_attainment=div(dsum(attainments), Decimal(len(attainments))),
         team_ote_attainment=div(total_actual, total_ote),
         total_ote=total_ote,
@@ -271,6 +331,19 @@ def _row_sort_key(row: RepMonth) -> tuple[str, str, str, str]:
     return (row.name, type(row.rep_id).__name__, str(row.rep_id), repr(row))
 
 
+def _sorted_rows(actuals: Sequence[RepMonth]) -> list[RepMonth]:
+    """sorted(actuals, key=_row_sort_key), without the repr of every row: when the first three parts of the
+    key are unique (always, unless a rep is listed twice), they alone decide the same order."""
+    keys = [(row.name, type(row.rep_id).__name__, str(row.rep_id)) for row in actuals]
+    if len(set(keys)) != len(keys):
+        return sorted(actuals, key=_row_sort_key)
+    return [row for _, row in sorted(zip(keys, actuals, strict=True), key=_first)]
+
+
+def _first(pair: tuple) -> object:
+    return pair[0]
+
+
 def compute_report(
     *,
     config: OrgConfig,
@@ -289,16 +362,17 @@ def compute_report(
         for row in actuals:
             if row.role_key not in roles_by_key:
                 raise ValueError(f"actuals row for {row.name!r}: unknown role {row.role_key!r}")
-        rows = sorted(actuals, key=_row_sort_key)
+        rows = _sorted_rows(actuals)
         closer_deals_total = dsum(
             dec(row.deals) or ZERO for row in rows if roles_by_key[row.role_key].kind == KIND_CLOSER
         )
+        rows_of: dict[str, list[RepMonth]] = {key: [] for key in roles_by_key}
+        for row in rows:  # each role's rows, in the sorted order
+            rows_of[row.role_key].append(row)
         role_reports = []
         for role in config.roles:
-            reps = [
-                rep_report(row, role, config, month, closer_deals_total) for row in rows if row.role_key == role.key
-            ]
-            role_reports.append(role_report(role, config, reps))
+            plan = _RolePlan(role, config)
+            role_reports.append(plan.report([plan.rep(row, month, closer_deals_total) for row in rows_of[role.key]]))
         summary = summary_for(config, role_reports)
         insights = build_insights(config=config, roles=role_reports, summary=summary)
 
@@ -308,7 +382,8 @@ def compute_report(
             {rep for rep in active_reps if rep.rep_id not in reported_ids},
             key=lambda rep: (role_order.get(rep.role_key, len(role_order)), rep.name, str(rep.rep_id)),
         )
-        return Report(
+        return build(
+            Report,
             month=month,
             currency=config.currency,
             summary=summary,

@@ -19,6 +19,7 @@ from .report import (
     InsightValue,
     RoleReport,
     Summary,
+    build,
 )
 from .types import KIND_CLOSER, KIND_MANAGER, KIND_SETTER, OrgConfig
 
@@ -41,8 +42,12 @@ UNIT_NOUNS = {KIND_CLOSER: "deals", KIND_SETTER: "meetings", KIND_MANAGER: "team
 RATE_NOUNS = {KIND_CLOSER: "close rate", KIND_SETTER: "booking rate"}
 
 
+# 10 ** -places, made once (scaleb is exact in any context).
+_PLACES = {places: Decimal(1).scaleb(-places) for places in range(5)}
+
+
 def _fixed(value: Decimal, places: int) -> str:
-    exp = Decimal(1).scaleb(-places)
+    exp = _PLACES.get(places) or Decimal(1).scaleb(-places)
     rounded = value.quantize(exp, rounding=ROUND_HALF_UP)
     return f"{rounded.copy_abs() if rounded == 0 else rounded:,}"
 
@@ -80,7 +85,8 @@ def _below_ote(role: RoleReport, config: OrgConfig, closer_units_per_person: Dec
             parts.append(f"or raise {RATE_NOUNS[role.kind]} by {_pct(rate_increase)}%")
             parts.append(f"or add {_fixed(add_headcount, 1)} more {role.name.lower()}")
     off_target = role.status == STATUS_OFF_TARGET
-    return Insight(
+    return build(
+        Insight,
         code=CODE_BELOW_OTE,
         role=role.key,
         severity=SEVERITY_CRITICAL if off_target else SEVERITY_WARNING,
@@ -100,7 +106,8 @@ def _above_ote(role: RoleReport) -> Insight:
             "or grow the team to capture demand",
         ]
     )
-    return Insight(
+    return build(
+        Insight,
         code=CODE_ABOVE_OTE,
         role=role.key,
         severity=SEVERITY_POSITIVE,
@@ -132,7 +139,8 @@ def _quota_misaligned(role: RoleReport, config: OrgConfig) -> Insight | None:
             "OTE may be set too low",
             "or commission rate too high",
         ]
-    return Insight(
+    return build(
+        Insight,
         code=CODE_QUOTA_MISALIGNED,
         role=role.key,
         severity=SEVERITY_WARNING,
@@ -151,7 +159,8 @@ def _ote_efficiency(summary: Summary) -> Insight | None:
         severity, verdict = SEVERITY_WARNING, "high (20-30%) · review OTE levels against revenue"
     else:
         severity, verdict = SEVERITY_CRITICAL, "too high (over 30%) · comp plan may not be sustainable"
-    return Insight(
+    return build(
+        Insight,
         code=CODE_OTE_EFFICIENCY,
         role=None,
         severity=severity,

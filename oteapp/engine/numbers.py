@@ -51,10 +51,14 @@ def quantize(value: Decimal | None, exp: Decimal) -> Decimal | None:
         return None
     # The context as an argument, not a `localcontext` block per number: this runs for every figure of
     # every report the snapshot job serializes.
-    rounded = value.quantize(exp, rounding=ROUND_HALF_UP, context=EDGE_CONTEXT)
+    rounded = value.quantize(exp, ROUND_HALF_UP, EDGE_CONTEXT)
     return rounded.copy_abs() if rounded == 0 else rounded
 
 
 def as_float(value: Decimal | None, exp: Decimal) -> float | None:
-    rounded = quantize(value, exp)
-    return None if rounded is None else float(rounded)
+    """float(quantize(value, exp)), the hottest line of Report.to_dict: a rounded zero (either sign) is the
+    float 0.0, which is what float() of quantize's sign-dropped zero gives; anything else rounds to at
+    least one unit of `exp` and so is never a float zero."""
+    if value is None:
+        return None
+    return float(value.quantize(exp, ROUND_HALF_UP, EDGE_CONTEXT)) or 0.0

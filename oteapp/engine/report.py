@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from .numbers import MONEY, RATIO, UNITS, as_float
 from .types import ActiveRep
@@ -24,6 +24,21 @@ SEVERITY_POSITIVE = "positive"
 SEVERITIES = (SEVERITY_CRITICAL, SEVERITY_WARNING, SEVERITY_POSITIVE)
 
 InsightValue = Decimal | str | None
+
+_Frozen = TypeVar("_Frozen")
+
+
+def build(cls: type[_Frozen], **values: Any) -> _Frozen:
+    """``cls(**values)`` for the frozen dataclasses below, given every field, without the generated
+    ``__init__``: that sets each field through ``object.__setattr__`` (the price of ``frozen``), which was a
+    third of computing a report. The instance is the same (fields, equality, hash, repr); the classes stay
+    frozen to everyone else. The engine builds its output with this; anything short of every field goes
+    through ``__init__`` and its checks."""
+    if len(values) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
+        return cls(**values)
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 @dataclass(frozen=True)

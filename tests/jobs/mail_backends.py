@@ -5,7 +5,7 @@ import smtplib
 import time
 from pathlib import Path
 
-from django.core.mail.backends import filebased
+from django.core.mail.backends import filebased, locmem
 
 
 class SlowFileBackend(filebased.EmailBackend):
@@ -23,3 +23,21 @@ class SlowFileBackend(filebased.EmailBackend):
                     raise smtplib.SMTPServerDisconnected("test server dropped the connection")
         time.sleep(float(os.environ.get("JOBS_TEST_SEND_DELAY", "0")))
         return super().send_messages(email_messages)
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test outbox, counting the connections opened; refuses the first message to FAIL_ONCE_FOR."""
+
+    opened = 0
+    fail_once_for: str | None = None
+
+    def open(self):
+        type(self).opened += 1
+        return super().open()
+
+    def send_messages(self, messages):
+        for message in messages:
+            if type(self).fail_once_for in message.to:
+                type(self).fail_once_for = None
+                raise smtplib.SMTPServerDisconnected("test server dropped the connection")
+        return super().send_messages(messages)

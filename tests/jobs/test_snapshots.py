@@ -207,3 +207,119 @@ def test_a_closed_month_shows_its_frozen_numbers_on_every_screen(client, spec_or
     assert "$36,458.10" in page and "102.1%" in page
     assert report["summary"]["total_actual"] == 36458.1
     assert report["roles"][0]["monthly_ote"] == 5000.0
+
+
+# --- the job's own statements (PostgreSQL) against the ORM path -----------------------------------
+
+
+def _stored() -> list[tuple]:
+    return list(
+        MonthlySnapshot.unscoped.order_by("organization_id", "month").values_list(
+            "organization_id", "month", "report", "config", "computed_at", "frozen_at"
+        )
+    )
+
+
+def _varied_orgs() -> list:
+    """Organizations whose months exercise every input: several months, a ramped rep who started late, a rep
+    who left, an active rep without a row, a ramp and accelerators, and a timezone ahead of UTC."""
+    from oteapp.models import Rep, SalesRole
+    from tests.factories import actual_create, rep_create
+
+    orgs = [worked_example_org(f"Varied {i}", months={SEP: Decimal("0.8"), OCT: Decimal(1), NOV: Decimal("0.5")})
+            for i in range(3)]
+    first, second, third = (o.organization for o in orgs)
+    SalesRole.unscoped.filter(organization=first, key="closer").update(
+        ramp=[0.5, 0.75], accelerators=[{"from": 1.0, "multiplier": 1.5}, {"from": 1.25, "multiplier": 2}]
+    )
+    late = rep_create(first, name="Lea", role="closer", start_date=date(2026, 10, 10))
+    actual_create(first, rep=late, month=OCT, deals=2, revenue="20000")
+    rep_create(first, name="Mo", role="setter", start_date=date(2026, 1, 1))  # active, never reported
+    Rep.unscoped.filter(organization=second, name="Cy").update(end_date=date(2026, 9, 30))
+    OrganizationSettings.unscoped.filter(organization=third).update(timezone="Pacific/Kiritimati")
+    return orgs
+
+
+SEP = date(2026, 9, 1)
+
+
+def test_the_postgresql_statements_and_the_orm_give_the_same_snapshots(db, monkeypatch):
+    """snapshots_compute reads and writes with its own statements on PostgreSQL and with the ORM elsewhere;
+    both must store exactly the same rows, created and then updated, in the backfill and the nightly job."""
+    from oteapp import snapshots
+
+    ids = [o.organization.pk for o in _varied_orgs()]
+    later = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+    def run() -> list:
+        stats = [snapshots_backfill(organization_ids=ids, now=AFTER_CLOSE)]
+        OrganizationSettings.unscoped.filter(organization_id=ids[0]).update(deal_value=Decimal("12000"))
+        MonthlyActual.unscoped.filter(organization_id=ids[1], month=NOV).update(deals=Decimal(9))
+        stats.append(snapshots.snapshots_open_months_compute(organization_ids=ids, now=later))
+        stats.append(snapshots_backfill(organization_ids=ids, now=later))
+        return [str(s) for s in stats], _stored()
+
+    with transaction.atomic():
+        plain = run()
+        transaction.set_rollback(True)
+    monkeypatch.setattr(snapshots, "_plain_sql", lambda: False)
+    orm = run()
+    assert plain == orm
+    assert plain[0][0].startswith("9 created") and "updated" in plain[0][1]
+
+
+def test_the_nightly_job_computes_each_organizations_open_months(db):
+    """Open months are those not over in the organization's timezone, and only those with actuals."""
+    from oteapp.snapshots import open_months_get, snapshots_open_months_compute
+
+    orgs = _varied_orgs()
+    ids = [o.organization.pk for o in orgs]
+    # 11:00 UTC on October 31st: already November 1st in Kiritimati (UTC+14).
+    now = datetime(2026, 10, 31, 11, tzinfo=UTC)
+    stats = snapshots_open_months_compute(organization_ids=ids, now=now)
+    computed = set(MonthlySnapshot.unscoped.values_list("organization_id", "month"))
+    assert computed == {(org_id, month) for org_id, months in open_months_get(organization_ids=ids, now=now).items()
+                        for month in months}
+    assert computed == {(ids[0], OCT), (ids[0], NOV), (ids[1], OCT), (ids[1], NOV), (ids[2], NOV)}
+    assert stats.created == 5 and not MonthlySnapshot.unscoped.filter(frozen_at__isnull=False).exists()
+    again = snapshots_open_months_compute(organization_ids=ids, now=now)
+    assert (again.rows_written, again.unchanged) == (0, 5)
+
+
+def test_a_snapshot_matches_the_dashboards_report_for_every_kind_of_input(db):
+    from oteapp.engine import config_to_dict
+
+    orgs = _varied_orgs()
+    snapshots_backfill(organization_ids=[o.organization.pk for o in orgs], now=AFTER_CLOSE)
+    for setup in orgs:
+        organization = setup.organization
+        for month in (SEP, OCT, NOV):
+            snapshot = MonthlySnapshot.unscoped.get(organization=organization, month=month)
+            with organization_context(organization):
+                expected = month_report_get(organization=organization, month=month)
+            assert snapshot.report == expected.report.to_dict()
+            assert snapshot.config == config_to_dict(expected.config)
+
+
+def test_a_failed_write_rolls_the_whole_batch_back(spec_org, monkeypatch):
+    """The writes are pipelined: an error comes back at the end of the batch, as Django's exception, and
+    nothing of the batch is kept."""
+    from django.db import IntegrityError
+
+    from oteapp import snapshots
+
+    organization = spec_org.organization
+    snapshots_compute(months_by_organization={organization.pk: [SEP, OCT]}, now=AFTER_CLOSE)
+    before = _rows()
+    MonthlyActual.unscoped.filter(organization=organization, month=SEP, rep__name="Ana").update(deals=Decimal(1))
+    load = snapshots._load_postgresql
+
+    def forgetful(**kwargs):  # as if October's row were not there: its INSERT must fail
+        inputs = load(**kwargs)
+        del inputs.existing[(organization.pk, OCT)]
+        return inputs
+
+    monkeypatch.setattr(snapshots, "_load_postgresql", forgetful)
+    with pytest.raises(IntegrityError):
+        snapshots_compute(months_by_organization={organization.pk: [SEP, OCT]}, now=AFTER_CLOSE)
+    assert _rows() == before, "September's update was rolled back with the failed insert"
