@@ -7,7 +7,7 @@ bumps each organization once per statement, in ascending id order (a fixed lock 
 (development): row-level triggers, which it has instead.
 """
 
-from django.db import migrations
+from django.db import NotSupportedError, migrations
 
 REPORT_TABLES = (
     "oteapp_organizationsettings",
@@ -90,7 +90,7 @@ def install(apps, schema_editor) -> None:
     elif vendor == "sqlite":
         statements = _sqlite_triggers()
     else:
-        raise NotImplementedError(f"data_version triggers are not written for {vendor}")
+        raise NotSupportedError(f"data_version triggers are written for PostgreSQL and SQLite, not {vendor}")
     for statement in statements:
         schema_editor.execute(statement, params=None)
 
