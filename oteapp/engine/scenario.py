@@ -116,17 +116,40 @@ def _average_row(role: RoleConfig, rows: Sequence[RepMonth], config: OrgConfig, 
     return replace(template, team_deals=team_deals)
 
 
+def _replaced(row: RepMonth, **changes: object) -> RepMonth:
+    """``dataclasses.replace(row, **changes)`` without the frozen ``__init__`` (which sets every field through
+    ``object.__setattr__``): RepMonth has no ``__post_init__`` and no field outside ``__init__``, so the instance
+    is the same. A scenario makes one per rep of every role it scales."""
+    if type(row) is not RepMonth:
+        return replace(row, **changes)
+    new = object.__new__(RepMonth)
+    values = new.__dict__
+    values.update(row.__dict__)
+    values.update(changes)
+    return new
+
+
 def _scale_row(row: RepMonth, factor: Decimal) -> RepMonth:
     if factor == ONE:
         return row
     # Blank derived fields stay blank: they follow the scaled units (or the closers).
-    return replace(
-        row,
-        deals=_scaled(row.deals, factor),
-        meetings=_scaled(row.meetings, factor),
-        team_deals=_scaled(row.team_deals, factor),
-        revenue=_scaled(row.revenue, factor),
-    )
+    if type(row) is not RepMonth:
+        return replace(
+            row,
+            deals=_scaled(row.deals, factor),
+            meetings=_scaled(row.meetings, factor),
+            team_deals=_scaled(row.team_deals, factor),
+            revenue=_scaled(row.revenue, factor),
+        )
+    # _replaced(row, deals=…, …) spelled out: this runs for every rep of a role whose productivity changes.
+    new = object.__new__(RepMonth)
+    values = new.__dict__
+    values.update(row.__dict__)
+    values["deals"] = _scaled(row.deals, factor)
+    values["meetings"] = _scaled(row.meetings, factor)
+    values["team_deals"] = _scaled(row.team_deals, factor)
+    values["revenue"] = _scaled(row.revenue, factor)
+    return new
 
 
 def apply_scenario(
@@ -147,7 +170,7 @@ def apply_scenario(
                 raise ValueError(f"scenario headcount for {key!r} is negative")
         new_config = _override_config(config, scenario)
         kinds = {role.key: role.kind for role in config.roles}
-        closer_deals = dsum(dec(row.deals) or ZERO for row in actuals if kinds.get(row.role_key) == KIND_CLOSER)
+        closer_deals: Decimal | None = None  # today's closers' deals, for a manager's average: summed once, if needed
 
         rows: list[RepMonth] = list(actuals)
         for role in new_config.roles:
@@ -155,21 +178,29 @@ def apply_scenario(
             if role_override is None:
                 continue
             factor = ONE if role_override.productivity is None else role_override.productivity
+            if role_override.headcount is None and factor == ONE:
+                continue  # the role's configuration only (done above): its rows stay as they are
             role_rows = [row for row in rows if row.role_key == role.key]
             headcount = len(role_rows) if role_override.headcount is None else role_override.headcount
             if headcount == len(role_rows) and factor == ONE:
                 continue
-            average = _scale_row(_average_row(role, role_rows, config, closer_deals), factor)
             others = [row for row in rows if row.role_key != role.key]
             if headcount >= len(role_rows):
                 kept = [_scale_row(row, factor) for row in role_rows]
                 added = headcount - len(role_rows)
             else:
                 kept, added = [], headcount
-            synthetic = [
-                replace(average, rep_id=f"scenario-{role.key}-{index}", name=f"Scenario {role.kind} {index}")
-                for index in range(1, added + 1)
-            ]
+            synthetic = []
+            if added:  # the role's average is needed only for synthetic reps
+                if closer_deals is None:
+                    closer_deals = dsum(
+                        dec(row.deals) or ZERO for row in actuals if kinds.get(row.role_key) == KIND_CLOSER
+                    )
+                average = _scale_row(_average_row(role, role_rows, config, closer_deals), factor)
+                synthetic = [
+                    _replaced(average, rep_id=f"scenario-{role.key}-{index}", name=f"Scenario {role.kind} {index}")
+                    for index in range(1, added + 1)
+                ]
             rows = others + kept + synthetic
         return new_config, tuple(rows)
 

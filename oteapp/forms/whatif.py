@@ -4,8 +4,10 @@ Every field starts at today's value; a blank field means "no change". The same f
 the scenario's values, applies its configuration part (never headcount or productivity).
 """
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django import forms
@@ -14,6 +16,7 @@ from django.core.exceptions import ValidationError
 from oteapp import engine
 from oteapp.config_files import decimal_text
 from oteapp.forms.configuration import NumberField, error_lines, fraction_field, money_field, units_field
+from oteapp.templatetags.ote import money, pct, units
 
 MAX_HEADCOUNT = 5000  # a scenario's synthetic reps are computed in memory: keep them bounded
 HUNDRED = Decimal(100)
@@ -37,23 +40,56 @@ VALUE_KINDS = {
     "monthly_quota": "units",
     "commission_rate": "ratio",
 }
+VALUE_FORMATS = {"money": money, "ratio": pct, "units": units}
 
 
-def show_baseline_as_placeholder(form: forms.Form) -> None:
-    """A blank field means "no change": it shows today's value greyed out."""
-    for name, value in form.initial.items():
-        if name in form.fields and value is not None:
-            form.fields[name].widget.attrs["placeholder"] = decimal_text(Decimal(value))
+class SharedFields(dict):
+    """A form's fields, built once and shared by every form made with them: Django deep-copies a form's
+    fields for each new form so that it may change them, and the What-If makes four or more forms on every
+    recalculation as someone types. Nothing changes these fields once built (`_shared_fields`)."""
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return dict(self)  # the form's own dict of the same fields
 
 
-class ScenarioForm(forms.Form):
+@lru_cache(maxsize=256)
+def _shared_fields(
+    form_class: type[forms.Form], labels: tuple[tuple[str, str], ...], placeholders: tuple[tuple[str, str], ...]
+) -> SharedFields:
+    fields = copy.deepcopy(form_class.base_fields)
+    for name, label in labels:
+        fields[name].label = label
+    for name, text in placeholders:
+        fields[name].widget.attrs["placeholder"] = text
+    return SharedFields(fields)
+
+
+class BaselineForm(forms.Form):
+    """A scenario form: every field starts at today's value (`initial`), and a blank field means "no change",
+    so it shows today's value greyed out as its placeholder. `labels` replace fields' labels."""
+
+    def __init__(
+        self, data: Any = None, *, initial: dict, prefix: str | None = None, labels: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        fields = type(self).base_fields
+        placeholders = tuple(
+            (name, decimal_text(Decimal(value)))
+            for name, value in initial.items()
+            if name in fields and value is not None
+        )
+        # Read by Form.__init__ in place of the class's fields, which it would deep-copy.
+        self.base_fields = _shared_fields(type(self), labels, placeholders)
+        super().__init__(data, prefix=prefix, initial=initial)
+
+
+class ScenarioForm(BaselineForm):
     target_revenue = money_field("Revenue target / month", "Goal-seek: the closers needed to reach it", required=False)
     deal_value = money_field(SETTING_LABELS["deal_value"], required=False)
     meeting_to_deal_rate = fraction_field(SETTING_LABELS["meeting_to_deal_rate"], "0.25 = 25%", required=False)
     monthly_operating_expenses = money_field(SETTING_LABELS["monthly_operating_expenses"], required=False)
 
 
-class RoleScenarioForm(forms.Form):
+class RoleScenarioForm(BaselineForm):
     headcount = forms.IntegerField(
         label="Headcount",
         min_value=0,
@@ -87,12 +123,14 @@ class RoleScenarioForm(forms.Form):
             "commission_rate": role.commission_rate,
             "productivity_change": Decimal(0),
         }
-        super().__init__(data, prefix=f"role-{role.key}", initial=initial)
+        unit = engine.UNIT_NOUNS.get(role.kind, "units")
+        labels = (
+            ("monthly_quota", f"Monthly quota ({unit})"),
+            ("productivity_change", PRODUCTIVITY_LABELS.get(role.kind, "Productivity change (%)")),
+        )
+        super().__init__(data, prefix=f"role-{role.key}", initial=initial, labels=labels)
         self.role = role
-        self.unit = engine.UNIT_NOUNS.get(role.kind, "units")
-        self.fields["monthly_quota"].label = f"Monthly quota ({self.unit})"
-        self.fields["productivity_change"].label = PRODUCTIVITY_LABELS.get(role.kind, "Productivity change (%)")
-        show_baseline_as_placeholder(self)
+        self.unit = unit
 
     def clean_annual_ote(self) -> Decimal | None:
         ote = self.cleaned_data["annual_ote"]
@@ -123,6 +161,14 @@ class ConfigChange:
     new: Decimal
     kind: str  # money | ratio | units, for display
 
+    @property
+    def old_text(self) -> str:
+        return VALUE_FORMATS[self.kind](self.old)
+
+    @property
+    def new_text(self) -> str:
+        return VALUE_FORMATS[self.kind](self.new)
+
 
 class ScenarioForms:
     """The organization-level scenario form and one form per role."""
@@ -137,7 +183,6 @@ class ScenarioForms:
                 "monthly_operating_expenses": config.monthly_operating_expenses,
             },
         )
-        show_baseline_as_placeholder(self.general)
         headcounts = {role.key: role.headcount for role in baseline.roles}
         self.roles = [RoleScenarioForm(data, role=role, headcount=headcounts.get(role.key, 0)) for role in config.roles]
 

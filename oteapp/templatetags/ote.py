@@ -13,9 +13,18 @@ STATUS_ICONS = {"on_target": "✅", "at_risk": "⚠️", "off_target": "🚨"}
 STATUS_LABELS = {"on_target": "On target", "at_risk": "At risk", "off_target": "Off target"}
 
 
+# The quanta of the usual places, made once (the filters run for every figure of every report).
+QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def _grouped(value: Decimal, places: int) -> str:
-    quantum = Decimal(1).scaleb(-places)
+    quantum = QUANTA.get(places) or Decimal(1).scaleb(-places)
     return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+def _decimal(value) -> Decimal:
+    """`Decimal(str(value))`; a Decimal already is its own exact copy (str() round-trips every Decimal)."""
+    return value if type(value) is Decimal else Decimal(str(value))
 
 
 @register.filter
@@ -23,7 +32,7 @@ def money(value, places: int = 2) -> str:
     """12345.6 → "$12,345.60"; a negative amount gets a minus sign; None → "—"."""
     if value is None or value == "":
         return DASH
-    value = Decimal(str(value))
+    value = _decimal(value)
     sign = MINUS if value < 0 else ""
     return f"{sign}${_grouped(abs(value), int(places))}"
 
@@ -33,7 +42,7 @@ def signed_money(value, places: int = 2) -> str:
     """A gap: "+$412.00", or the amount after a minus sign."""
     if value is None or value == "":
         return DASH
-    value = Decimal(str(value))
+    value = _decimal(value)
     return ("+" if value >= 0 else MINUS) + f"${_grouped(abs(value), int(places))}"
 
 
@@ -42,14 +51,14 @@ def pct(value, places: int = 1) -> str:
     """A ratio as a percentage: 0.9 → "90.0%"."""
     if value is None or value == "":
         return DASH
-    return f"{_grouped(Decimal(str(value)) * 100, int(places))}%"
+    return f"{_grouped(_decimal(value) * 100, int(places))}%"
 
 
 @register.filter
 def units(value, places: int = 2) -> str:
     if value is None or value == "":
         return DASH
-    return _grouped(Decimal(str(value)), int(places))
+    return _grouped(_decimal(value), int(places))
 
 
 @register.filter
@@ -57,7 +66,7 @@ def ratio(value, places: int = 2) -> str:
     """Revenue per $1 OTE: 5.7499 → "$5.75"."""
     if value is None or value == "":
         return DASH
-    return f"${_grouped(Decimal(str(value)), int(places))}"
+    return f"${_grouped(_decimal(value), int(places))}"
 
 
 @register.filter
@@ -65,7 +74,7 @@ def bar_width(value) -> str:
     """Width of a progress bar for a ratio, capped at 100%, for inline style."""
     if value is None or value == "":
         return "0"
-    return f"{min(Decimal(str(value)), Decimal(1)) * 100:.1f}"
+    return f"{min(_decimal(value), Decimal(1)) * 100:.1f}"
 
 
 @register.filter
