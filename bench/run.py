@@ -297,11 +297,12 @@ def _sections(
         "figures are what a view costs while the data is unchanged (the in-process \"computed\" line below is "
         "the first view after a change). `whatif` asks a new scenario on every request (a random deal value): "
         "a real recalculation, only the month's baseline cached; `whatif_repeat` asks the same one again.",
-        "- Jobs: one Celery worker (`--concurrency=1`, prefork) on Redis db "
+        f"- Jobs: one Celery worker (`--concurrency={jobs.WORKER_CONCURRENCY}`, prefork, as `make worker`) on Redis db "
         f"{cfg.redis_db}; the snapshot job is `oteapp.snapshots_nightly` (every organization's open months, "
         "in batches); digests are `oteapp.month_close` (freeze last month, create deliveries, send) with the "
         "send window widened to the whole month, through an aiosmtpd server on loopback. "
-        "`worker_rss_mb` is the largest single process of the worker (the pool process); the total is below.",
+        "`worker_rss_mb` is the RSS of the largest single process of the worker (a pool process); the worker's "
+        "total (PSS, which splits the pages the forked pool processes share with their parent) is below.",
         f"- Machine at start: {note_start}. Other processes used {watch.share(clock.start, time.monotonic())[0]:.2f}"
         " cores on average during the run (per phase and scenario below).",
         f"- Machine at end: {note_end}.",
@@ -328,7 +329,8 @@ def _sections(
             f"- Snapshot job: {snap.first.tasks} tasks, {snap.first.seconds:.3f} s, {snap.rows_first:,} rows written "
             f"({snap.snapshots:,} snapshots in the table); failed tasks {snap.first.failed}"
             f"{'; TIMED OUT' if snap.first.timed_out else ''}. Worker peak: pool "
-            f"process {snap.first.peak_pool_rss_mb:.1f} MB, all its processes {snap.first.peak_total_rss_mb:.1f} MB.",
+            f"process {snap.first.peak_pool_rss_mb:.1f} MB RSS, all its processes "
+            f"{snap.first.peak_total_pss_mb:.1f} MB PSS ({snap.first.peak_total_rss_mb:.1f} MB summed RSS).",
             f"- Re-run on unchanged data: {snap.rerun.tasks} tasks, {snap.rerun.seconds:.3f} s, {snap.rows_rerun} rows "
             "written (pg_stat_user_tables n_tup_ins + n_tup_upd of oteapp_monthlysnapshot, read after the worker "
             "exited so its statistics were flushed).",
@@ -340,7 +342,7 @@ def _sections(
             f"{digest.emails / digest.run.seconds if digest.run.seconds else 0:,.1f} emails/s; {digest.run.tasks} "
             f"tasks, {digest.run.failed} failed, {digest.run.retried} retried"
             f"{'; TIMED OUT' if digest.run.timed_out else ''}. Worker peak: pool process "
-            f"{digest.run.peak_pool_rss_mb:.1f} MB."
+            f"{digest.run.peak_pool_rss_mb:.1f} MB RSS, all its processes {digest.run.peak_total_pss_mb:.1f} MB PSS."
         )
     lines.append("")
     lines += _profile_section(

@@ -318,7 +318,7 @@ def _load_postgresql(*, organization_ids: list[int], wanted: dict[int, set[date]
             existing_sql, actuals_sql = _EXISTING_SQL, _ACTUALS_SQL
         cursor.execute(_ROLES_SQL, [organization_ids])
         for *role, ramp, accelerators in cursor.fetchall():
-            inputs.roles_of[role[0]].append(_RoleRow(*role, json.loads(ramp), json.loads(accelerators)))
+            inputs.roles_of[role[0]].append(_RoleRow(*role, _json_list(ramp), _json_list(accelerators)))
         cursor.execute(existing_sql, params)
         for org_id, month, pk, frozen_at, report, config in cursor.fetchall():
             inputs.existing[(org_id, month)] = _Existing(pk, frozen_at, json.loads(report), json.loads(config))
@@ -329,6 +329,12 @@ def _load_postgresql(*, organization_ids: list[int], wanted: dict[int, set[date]
     _add_rows(inputs, _rep_months(actuals), open_from=first_open if wanted is None else None)
     _add_missing(inputs, reps)
     return inputs
+
+
+def _json_list(text: str) -> list:
+    """A jsonb list as Django's connection returns it (text). Most roles have neither a ramp nor accelerators,
+    and decoding "[]" twice for each of a batch's hundreds of roles is not free."""
+    return [] if text == "[]" else json.loads(text)
 
 
 def _rep_months(rows: Iterable[tuple]) -> Iterator[tuple[int, date, engine.RepMonth]]:
@@ -489,10 +495,22 @@ def _writer(*, plain_sql: bool) -> Iterator[_Writer]:
         yield writer
         writer.flush()
         return
-    with connection.cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
+    with _server_binding_cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
         writer = _Writer(cursor)
         yield writer
         writer.flush()
+
+
+def _server_binding_cursor() -> CursorWrapper:
+    """A cursor of Django's connection (its transaction, error wrapping and query log) that binds its parameters
+    on the server. Django's own cursors bind on the client: psycopg escapes the statement's 70 KB of JSON into
+    the SQL text and PostgreSQL parses it back out of that literal, about a fifth of PostgreSQL's work for the
+    writes (bench/FINDINGS.md). Django opens connections without prepared statements, so none are made."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = ServerBindingCursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 _INSERT_SQL = """
