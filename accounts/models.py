@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 from accounts.tenancy import TenantModel
@@ -97,3 +98,17 @@ class Invitation(TenantModel):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.organization_id}"
+
+
+class Session(AbstractBaseSession):
+    """Django's database session with its user's id beside the signed data, so that a request's first
+    statement can join session, user and membership (accounts.selectors.request_context_get). The id is a
+    copy made when the session is saved; the signed data stays the authority and is checked against it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

@@ -4,9 +4,13 @@ Every tenant table gets a policy comparing `organization_id` with the setting `a
 Requests run in one transaction as the runtime role (settings.DATABASE_RLS_ROLE: neither owner nor
 superuser, so policies apply) with the setting made by `set_config(..., true)`, i.e. SET LOCAL.
 Without the setting a query sees no tenant rows. Migrations run as the tables' owner.
+
+A request's settings are made just before the first statement of its transaction (`RequestSettings`), not
+when the transaction opens: a screen served from the fragment cache runs no statement in it, and then
+PostgreSQL sees neither BEGIN, nor the settings, nor COMMIT.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -37,13 +41,57 @@ def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) 
         return cursor.fetchone()[0]
 
 
-def begin_request(*, user_id: int | None, bypass: bool = False, db: BaseDatabaseWrapper = connection) -> None:
-    """First statement of a request's transaction: become the runtime role, name the user."""
-    with db.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('role', %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
-            [settings.DATABASE_RLS_ROLE, USER_SETTING, str(user_id or ""), BYPASS_SETTING, "on" if bypass else ""],
-        )
+class RequestSettings:
+    """The row-level-security settings of one request's transaction, made by one statement sent just before
+    the transaction's first: the runtime role, the user, the admin's bypass and the organization then in
+    context (`accounts.tenancy`). An execute wrapper (`with db.execute_wrapper(settings)`) sends it."""
+
+    def __init__(
+        self,
+        *,
+        user_id: Callable[[], int | None],
+        bypass: Callable[[], bool],
+        organization_id: Callable[[], int | None],
+        db: BaseDatabaseWrapper = connection,
+    ) -> None:
+        self._user_id, self._bypass, self._organization_id, self.db = user_id, bypass, organization_id, db
+        self.pending = True
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.pending:
+            # First, so that what the callables may query (the session, the user) passes straight through.
+            self.pending = False
+            organization_id = self._organization_id()
+            with self.db.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('role', %s, true), set_config(%s, %s, true), set_config(%s, %s, true), "
+                    "set_config(%s, %s, true)",
+                    [
+                        settings.DATABASE_RLS_ROLE,
+                        USER_SETTING, str(self._user_id() or ""),
+                        BYPASS_SETTING, "on" if self._bypass() else "",
+                        ORGANIZATION_SETTING, "" if organization_id is None else str(organization_id),
+                    ],
+                )
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def request_settings(settings_: RequestSettings) -> Iterator[RequestSettings]:
+    """Inside the request's transaction: its settings are made before its first statement, if it has one."""
+    db = settings_.db
+    db.rls_request_settings = settings_
+    try:
+        with db.execute_wrapper(settings_):
+            yield settings_
+    finally:
+        db.rls_request_settings = None
+
+
+def request_settings_pending(db: BaseDatabaseWrapper = connection) -> bool:
+    """True while a request's transaction has run no statement yet (its settings are still to be made)."""
+    request = getattr(db, "rls_request_settings", None)
+    return request is not None and request.pending
 
 
 def end_request(*, db: BaseDatabaseWrapper = connection) -> None:

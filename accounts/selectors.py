@@ -3,15 +3,25 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts import rls
 from accounts.models import Invitation, Membership, Organization, User
+from accounts.sessions import SessionStore, session_user_id
 
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
+_USER_COLUMNS = [field.column for field in User._meta.concrete_fields]
 # Constants only; the id is a parameter.
 _USER_SQL = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608  # nosec B608
-    ", ".join(field.column for field in User._meta.concrete_fields), User._meta.db_table, User._meta.pk.column
+    ", ".join(_USER_COLUMNS), User._meta.db_table, User._meta.pk.column
 )
+# The session, its user and (for a slug) the user's membership there, in one call of accounts_request_context
+# (accounts migration 0004): every signed-in request starts with it. Constants only; the values are parameters.
+_REQUEST_CONTEXT_SQL = (  # noqa: S608
+    "SELECT r.session_data, {user_columns}, r.membership_id, r.member_role, r.receives_digests, r.joined_at, "  # nosec B608
+    "r.organization_id, r.organization_name, r.organization_created_at, r.data_version "
+    "FROM accounts_request_context(%s::varchar, %s::varchar, %s) r"
+).format(user_columns=", ".join(f"(r.account).{column}" for column in _USER_COLUMNS))
 
 
 def user_get(*, user_id: object) -> User | None:
@@ -24,6 +34,43 @@ def user_get(*, user_id: object) -> User | None:
         cursor.execute(_USER_SQL, [pk])
         row = cursor.fetchone()
     return None if row is None else User.from_db(connection.alias, _USER_FIELDS, row)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    session_data: dict  # decoded and verified, as SessionStore.load() returns it
+    user: User | None  # the session's user, if the signed data names the same one as the row
+    membership: Membership | None  # that user's membership of the organization asked for, if any
+
+
+def request_context_get(*, session_key: str, slug: str | None) -> RequestContext | None:
+    """A request's session, user and membership of `slug`'s organization in one statement (PostgreSQL), or None
+    when there is no such live session. The user is only what the session row points at: Django's
+    authentication still checks it against the signed data (`accounts.backends.prefetched_user`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REQUEST_CONTEXT_SQL, [session_key, slug, timezone.now()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session_data = SessionStore().decode(row[0])
+    user_values = row[1 : 1 + len(_USER_FIELDS)]
+    user_id = user_values[0]
+    if user_id is None or session_user_id(session_data) != user_id:
+        return RequestContext(session_data=session_data, user=None, membership=None)
+    user = User.from_db(connection.alias, _USER_FIELDS, user_values)
+    membership_id, role, receives_digests, joined_at, organization_id, name, created_at, data_version = row[
+        1 + len(_USER_FIELDS) :
+    ]
+    membership = None
+    if membership_id is not None:
+        organization = Organization(
+            id=organization_id, name=name, slug=slug, created_at=created_at, data_version=data_version
+        )
+        membership = Membership(
+            id=membership_id, organization=organization, user=user, role=role, receives_digests=receives_digests,
+            created_at=joined_at,
+        )
+    return RequestContext(session_data=session_data, user=user, membership=membership)
 
 
 def user_memberships(*, user: User) -> list[Membership]:

@@ -1,17 +1,47 @@
-"""Database sessions, read with one hand-written statement.
+"""Database sessions in `accounts.Session`, which also keeps its user's id.
 
-Every signed-in request reads its session first; Django's ORM spent about 0.5 ms building that query here,
-four times the query itself (bench/FINDINGS.md). Sessions stay in PostgreSQL rather than Redis: a Redis
-outage must not sign anyone out or turn pages into errors (scripts/load_fault.py checks it).
+Every signed-in request starts by reading its session, user and membership in one statement
+(`accounts.selectors.request_context_get`, from `RequestContextMiddleware`), which needs the user's id in a
+column. Sessions stay in PostgreSQL rather than Redis: a Redis outage must not sign anyone out or turn pages
+into errors (scripts/load_fault.py checks it).
 """
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
 
+def session_user_id(data: dict) -> int | None:
+    """The signed-in user's id in session data, or None (anonymous, or not an id)."""
+    try:
+        return int(data[SESSION_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class SessionStore(db.SessionStore):
+    @classmethod
+    def get_model_class(cls):
+        from accounts.models import Session
+
+        return Session
+
+    def create_model_instance(self, data: dict):
+        session = super().create_model_instance(data)
+        session.user_id = session_user_id(data)
+        return session
+
+    def preload(self, data: dict | None) -> None:
+        """The session as read and decoded by the request's first statement (None: no live session, which
+        `load()` would have found too), so that `load()` is not needed."""
+        if data is None:
+            self._session_key = None
+            data = {}
+        self._session_cache = data
+
     def _get_session_from_db(self):
+        # Hand-written: Django's ORM spent about 0.5 ms building this query, four times the query itself.
         model = self.model
         alias = router.db_for_read(model)
         fields = ["session_key", "session_data", "expire_date"]

@@ -33,6 +33,10 @@ def current_organization_id() -> int:
 OrganizationToken = tuple[Token, str | None]
 
 
+def organization_in_context() -> int | None:
+    return _current_organization_id.get()
+
+
 def enter_organization(organization_id: int, *, database_previous: str | None = None) -> OrganizationToken:
     """Make `organization_id` current here and, for row-level security, in the database. A caller whose own
     query already set it there (`request_membership_get`) passes the setting's previous value instead."""
@@ -40,6 +44,11 @@ def enter_organization(organization_id: int, *, database_previous: str | None = 
 
     if database_previous is not None:
         previous_setting = database_previous
+    elif rls.rls_enabled() and rls.request_settings_pending():
+        # The request's first statement will set it from this context; until then the database holds what
+        # the enclosing context would have it hold.
+        outer = _current_organization_id.get()
+        previous_setting = "" if outer is None else str(outer)
     elif rls.rls_enabled():
         previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id))
     else:
@@ -53,7 +62,7 @@ def leave_organization(token: OrganizationToken, *, restore_database: bool = Tru
 
     context_token, previous_setting = token
     _current_organization_id.reset(context_token)
-    if previous_setting is None or not restore_database:
+    if previous_setting is None or not restore_database or rls.request_settings_pending():
         return
     try:
         rls.set_setting(rls.ORGANIZATION_SETTING, previous_setting)

@@ -10,6 +10,7 @@ flushed before and after), and it sends traffic to 127.0.0.1 only.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -80,6 +81,9 @@ def _machine_note() -> str:
 # --- the web -------------------------------------------------------------------------------------
 
 
+BENCH_CSRF_SECRET = secrets.token_hex(16)  # 32 letters and digits, as Django's CSRF cookie holds
+
+
 def _targets(cfg: BenchConfig, data: datagen.BenchData, cookies: dict[str, str]) -> dict[str, loadgen.Target]:
     from django.urls import reverse
 
@@ -90,7 +94,9 @@ def _targets(cfg: BenchConfig, data: datagen.BenchData, cookies: dict[str, str])
         "&deal_value=12000&role-closer-productivity_change=20&role-manager-annual_ote=95000&target_revenue=2000000"
     )
     for size, slug in (("small", data.small_slug), ("large", data.large_slug)):
-        cookie = {"Cookie": f"sessionid={cookies[slug]}"}
+        # The cookies a signed-in browser holds after its first page: its session and its CSRF secret (without
+        # the latter every page would make a new secret and send it back in a Set-Cookie).
+        cookie = {"Cookie": f"sessionid={cookies[slug]}; csrftoken={BENCH_CSRF_SECRET}"}
         page = reverse("oteapp:performance", kwargs={"org_slug": slug}) + f"?month={month}"
         whatif = reverse("oteapp:whatif", kwargs={"org_slug": slug}) + f"?month={month}{scenario}"
         whatif_live = whatif.replace("&deal_value=12000", "")
@@ -156,9 +162,9 @@ def query_counts(
     counts = {}
     for name, target in targets.items():
         client = Client(HTTP_HOST="127.0.0.1")
-        cookie = target.headers.get("Cookie", "")
-        if cookie.startswith("sessionid="):
-            client.cookies["sessionid"] = cookie.removeprefix("sessionid=")
+        for pair in filter(None, target.headers.get("Cookie", "").split("; ")):
+            name, _, value = pair.partition("=")
+            client.cookies[name] = value
         extra = {key: value for key, value in target.headers.items() if key != "Cookie"}
         totals, sql_times, statements = [], [], 0
         for _ in range(repeat + 1):  # the first one warms the caches and is not counted
@@ -289,7 +295,8 @@ def _sections(
         f"{cfg.web_workers} sync workers for {os.cpu_count()} cores, requests as the row-level-security role. "
         f"Load from `{tool}` on 127.0.0.1 with {cfg.connections} connections for {cfg.duration:g} s per scenario "
         f"after {cfg.warmup:g} s of warm-up; one-client latency runs of {cfg.latency_duration:g} s. Signed in through "
-        "a session made in the session store (one per organization).",
+        "a session made in the session store (one per organization), sent with a CSRF cookie as a browser "
+        "holds one after its first page.",
         "- JSON keys: `page_p50_ms` and `sql_floor_ms` are the large organization's; `partial_rps` and `whatif_rps` "
         "the small organization's (the typical customer; the large one's figures are below).",
         "- Caching: Team Performance and What-If fragments are cached in each web worker, keyed by the "
