@@ -9,12 +9,16 @@ cached fragment can therefore never outlive its data, and no write path has to r
 The cache is the process's own memory (Django's LocMemCache, alias `fragments`): a hit costs no network
 round trip, and each web worker fills its own copy at most once per data version. The one per-user value a
 fragment can hold, a form's CSRF token, is stored as a placeholder and filled in per response.
+
+A full page (the layout around the fragment) is cached the same way, per member too, since the layout shows
+who is signed in; a page with a message waiting to be shown is rendered, not cached.
 """
 
 import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -56,18 +60,53 @@ def organization_value_get(request: HttpRequest, *, name: str, build: Callable[[
     return value
 
 
+def _cached_html(*, key: str, render: Callable[[dict], str]) -> str:
+    """HTML from the cache, or `render({"csrf_token": placeholder})` cached; the placeholder stays in it."""
+    cache = caches[CACHE_ALIAS]
+    html = cache.get(key)
+    if html is None:
+        html = render({"csrf_token": CSRF_PLACEHOLDER})
+        cache.set(key, html)
+    return html
+
+
+def _with_csrf_token(request: HttpRequest, html: str) -> SafeString:
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    # Safe: our own rendered HTML, with at most a token of letters and digits put in.
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+
+
 def fragment_render(
     request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]
 ) -> SafeString:
     """`template#partial` as HTML: from the cache, or rendered with `build_context()` and cached."""
-    cache = caches[CACHE_ALIAS]
-    key = fragment_key(request, template=template, partial=partial)
-    html = cache.get(key)
-    if html is None:
-        context = {**build_context(), "csrf_token": CSRF_PLACEHOLDER}
-        html = render_to_string(f"{template}#{partial}", context, request)
-        cache.set(key, html)
-    if CSRF_PLACEHOLDER in html:
-        # Safe: our own rendered HTML, with a token of letters and digits put in.
-        html = mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308  # nosec B308 B703
-    return html
+    html = _tab_html(request, template=template, partial=partial, build_context=build_context)
+    return _with_csrf_token(request, html)
+
+
+def _tab_html(request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]) -> str:
+    return _cached_html(
+        key=fragment_key(request, template=template, partial=partial),
+        render=lambda token: render_to_string(f"{template}#{partial}", {**build_context(), **token}, request),
+    )
+
+
+def page_render(
+    request: HttpRequest, *, template: str, page_context: dict, build_context: Callable[[], dict]
+) -> SafeString:
+    """The whole page: the layout around the cached `#tab` fragment (the template shows `tab_html` in its place).
+    The layout shows the member (their email) and their organization, so the page is cached per member as well,
+    unless a message is waiting to be shown once (a page that shows one is never cached)."""
+
+    def render_page(token: dict) -> str:
+        tab_html = mark_safe(_tab_html(request, template=template, partial="tab", build_context=build_context))  # noqa: S308  # nosec B308 B703
+        return render_to_string(template, {**page_context, "tab_html": tab_html, **token}, request)
+
+    if get_messages(request):
+        return _with_csrf_token(request, render_page({}))
+    user = request.user
+    # In the key's place of a partial's name: what the layout shows of the member, and the page's own context.
+    member = repr((user.pk, user.email, user.first_name, user.last_name, sorted(page_context.items())))
+    html = _cached_html(key=fragment_key(request, template=template, partial=member), render=render_page)
+    return _with_csrf_token(request, html)

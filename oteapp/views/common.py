@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from oteapp.fragments import fragment_render, organization_value_get
+from oteapp.fragments import fragment_render, organization_value_get, page_render
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import months_with_actuals
 
@@ -71,8 +71,9 @@ def render_cached_tab(
         html = fragment_render(request, template=template, partial=partial, build_context=build_context)
         response = HttpResponse(html)
     else:
-        html = fragment_render(request, template=template, partial="tab", build_context=build_context)
-        response = render(request, template, {**page_context, "tab_html": html})
+        response = HttpResponse(
+            page_render(request, template=template, page_context=page_context, build_context=build_context)
+        )
     patch_vary_headers(response, ["HX-Request"])
     return response
 

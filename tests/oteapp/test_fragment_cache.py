@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import MemberRole, Membership, Organization
+from accounts.models import MemberRole, Membership, Organization, User
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.oteapp.test_performance_view import OCTOBER, worked_example
@@ -202,3 +202,36 @@ def test_a_write_request_locks_its_organization_first(owner_client, organization
     with CaptureQueriesContext(connection) as queries:
         owner_client.get(performance(organization))
     assert not any("FOR NO KEY UPDATE" in q["sql"] for q in queries)
+
+
+def test_a_cached_page_shows_each_member_as_themselves(owner, organization):
+    """Whole pages are cached too, per member: two managers never see each other's name in the layout."""
+    worked_example(organization)
+    clients = []
+    for email in ("ann@acme.example", "bob@acme.example"):
+        user = UserFactory(email=email)
+        Membership.unscoped.create(organization=organization, user=user, role=MemberRole.MANAGER)
+        clients.append((email, Client()))
+        clients[-1][1].force_login(user)
+    for _ in range(2):  # computed, then cached
+        for email, client in clients:
+            page = client.get(performance(organization)).content.decode()
+            assert email in page and "Team Performance" in page
+            assert all(other not in page for other, _ in clients if other != email)
+
+    ann = clients[0][1]
+    User.objects.filter(email="ann@acme.example").update(email="ann.new@acme.example")
+    assert "ann.new@acme.example" in ann.get(performance(organization)).content.decode()
+
+
+def test_a_message_waiting_on_a_cached_page_is_shown_once(owner_client, organization):
+    worked_example(organization)
+    url = f"/o/{organization.slug}/what-if/?month=2026-10"
+    cached = owner_client.get(url).content.decode()
+    versions = version(organization)
+    applied = owner_client.post(f"/o/{organization.slug}/what-if/apply/?month=2026-10", scenario_params(), follow=True)
+    assert version(organization) == versions  # nothing changed: the cached page is still current
+    assert "The scenario changes nothing in the configuration." in applied.content.decode()
+    again = owner_client.get(url).content.decode()
+    assert "The scenario changes nothing" not in again
+    assert re.sub(r"[A-Za-z0-9]{64}", "", again) == re.sub(r"[A-Za-z0-9]{64}", "", cached)
