@@ -299,7 +299,8 @@ def _sections(
         "holds one after its first page.",
         "- JSON keys: `page_p50_ms` and `sql_floor_ms` are the large organization's; `partial_rps` and `whatif_rps` "
         "the small organization's (the typical customer; the large one's figures are below).",
-        "- Caching: Team Performance and What-If fragments are cached in each web worker, keyed by the "
+        "- Caching: Team Performance and What-If fragments (and whole pages, per member) are cached in each web "
+        "worker, keyed by the "
         "organization's data version (oteapp/fragments.py); the warm-up fills them, so the page and partial "
         "figures are what a view costs while the data is unchanged (the in-process \"computed\" line below is "
         "the first view after a change). `whatif` asks a new scenario on every request (a random deal value): "
