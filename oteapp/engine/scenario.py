@@ -133,23 +133,13 @@ def _scale_row(row: RepMonth, factor: Decimal) -> RepMonth:
     if factor == ONE:
         return row
     # Blank derived fields stay blank: they follow the scaled units (or the closers).
-    if type(row) is not RepMonth:
-        return replace(
-            row,
-            deals=_scaled(row.deals, factor),
-            meetings=_scaled(row.meetings, factor),
-            team_deals=_scaled(row.team_deals, factor),
-            revenue=_scaled(row.revenue, factor),
-        )
-    # _replaced(row, deals=…, …) spelled out: this runs for every rep of a role whose productivity changes.
-    new = object.__new__(RepMonth)
-    values = new.__dict__
-    values.update(row.__dict__)
-    values["deals"] = _scaled(row.deals, factor)
-    values["meetings"] = _scaled(row.meetings, factor)
-    values["team_deals"] = _scaled(row.team_deals, factor)
-    values["revenue"] = _scaled(row.revenue, factor)
-    return new
+    return _replaced(
+        row,
+        deals=_scaled(row.deals, factor),
+        meetings=_scaled(row.meetings, factor),
+        team_deals=_scaled(row.team_deals, factor),
+        revenue=_scaled(row.revenue, factor),
+    )
 
 
 def apply_scenario(
