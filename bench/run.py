@@ -163,8 +163,8 @@ def query_counts(
     for name, target in targets.items():
         client = Client(HTTP_HOST="127.0.0.1")
         for pair in filter(None, target.headers.get("Cookie", "").split("; ")):
-            name, _, value = pair.partition("=")
-            client.cookies[name] = value
+            cookie_name, _, value = pair.partition("=")
+            client.cookies[cookie_name] = value
         extra = {key: value for key, value in target.headers.items() if key != "Cookie"}
         totals, sql_times, statements = [], [], 0
         for _ in range(repeat + 1):  # the first one warms the caches and is not counted
