@@ -69,10 +69,8 @@ class TenantTransactionMiddleware:
 
         with transaction.atomic():
             request_settings = (
-                rls.request_settings(
-                    rls.RequestSettings(
-                        user_id=lambda: request.user.pk, bypass=bypass, organization_id=organization_in_context
-                    )
+                rls.RequestSettings(
+                    user_id=lambda: request.user.pk, bypass=bypass, organization_id=organization_in_context
                 )
                 if rls.rls_enabled()
                 else nullcontext()

@@ -44,7 +44,8 @@ def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) 
 class RequestSettings:
     """The row-level-security settings of one request's transaction, made by one statement sent just before
     the transaction's first: the runtime role, the user, the admin's bypass and the organization then in
-    context (`accounts.tenancy`). An execute wrapper (`with db.execute_wrapper(settings)`) sends it."""
+    context (`accounts.tenancy`). Used as `with RequestSettings(...)` inside the request's transaction: an
+    execute wrapper sends them, if the transaction has a statement at all."""
 
     def __init__(
         self,
@@ -56,6 +57,18 @@ class RequestSettings:
     ) -> None:
         self._user_id, self._bypass, self._organization_id, self.db = user_id, bypass, organization_id, db
         self.pending = True
+        self._wrapper = db.execute_wrapper(self)
+
+    def __enter__(self) -> "RequestSettings":
+        self.db.rls_request_settings = self
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._wrapper.__exit__(*exc_info)
+        finally:
+            self.db.rls_request_settings = None
 
     def __call__(self, execute, sql, params, many, context):
         if self.pending:
@@ -74,18 +87,6 @@ class RequestSettings:
                     ],
                 )
         return execute(sql, params, many, context)
-
-
-@contextmanager
-def request_settings(settings_: RequestSettings) -> Iterator[RequestSettings]:
-    """Inside the request's transaction: its settings are made before its first statement, if it has one."""
-    db = settings_.db
-    db.rls_request_settings = settings_
-    try:
-        with db.execute_wrapper(settings_):
-            yield settings_
-    finally:
-        db.rls_request_settings = None
 
 
 def request_settings_pending(db: BaseDatabaseWrapper = connection) -> bool:

@@ -58,19 +58,21 @@ def request_context_get(*, session_key: str, slug: str | None) -> RequestContext
     if user_id is None or session_user_id(session_data) != user_id:
         return RequestContext(session_data=session_data, user=None, membership=None)
     user = User.from_db(connection.alias, _USER_FIELDS, user_values)
-    membership_id, role, receives_digests, joined_at, organization_id, name, created_at, data_version = row[
-        1 + len(_USER_FIELDS) :
-    ]
-    membership = None
-    if membership_id is not None:
-        organization = Organization(
-            id=organization_id, name=name, slug=slug, created_at=created_at, data_version=data_version
-        )
-        membership = Membership(
-            id=membership_id, organization=organization, user=user, role=role, receives_digests=receives_digests,
-            created_at=joined_at,
-        )
+    membership_values = row[1 + len(_USER_FIELDS) :]
+    membership = None if membership_values[0] is None else _membership(user=user, slug=slug, values=membership_values)
     return RequestContext(session_data=session_data, user=user, membership=membership)
+
+
+def _membership(*, user: User, slug: str, values: tuple) -> Membership:
+    """A membership with its organization from the columns both request lookups return, in this order."""
+    membership_id, role, receives_digests, joined_at, organization_id, name, created_at, data_version = values
+    organization = Organization(
+        id=organization_id, name=name, slug=slug, created_at=created_at, data_version=data_version
+    )
+    return Membership(
+        id=membership_id, organization=organization, user=user, role=role, receives_digests=receives_digests,
+        created_at=joined_at,
+    )
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -107,7 +109,7 @@ def request_membership_get(*, user: User, slug: str, for_write: bool) -> Request
     lock = " FOR NO KEY UPDATE OF o" if for_write and connection.features.has_select_for_update else ""
     # Only constants are formatted in; the values are parameters.
     sql = (
-        "SELECT m.id, m.role, m.receives_digests, m.created_at, o.id, o.name, o.slug, o.created_at, o.data_version"  # noqa: S608  # nosec B608
+        "SELECT m.id, m.role, m.receives_digests, m.created_at, o.id, o.name, o.created_at, o.data_version"  # noqa: S608  # nosec B608
         f"{rls_columns} FROM {Membership._meta.db_table} m JOIN {Organization._meta.db_table} o "
         f"ON o.id = m.organization_id WHERE o.slug = %s AND m.user_id = %s{lock}"
     )
@@ -116,10 +118,5 @@ def request_membership_get(*, user: User, slug: str, for_write: bool) -> Request
         row = cursor.fetchone()
     if row is None:
         return None
-    membership_id, role, receives_digests, joined_at, org_id, name, org_slug, created_at, data_version = row[:9]
-    organization = Organization(id=org_id, name=name, slug=org_slug, created_at=created_at, data_version=data_version)
-    membership = Membership(
-        id=membership_id, organization=organization, user=user, role=role, receives_digests=receives_digests,
-        created_at=joined_at,
-    )
-    return RequestMembership(membership=membership, database_previous=row[9] if set_organization else None)
+    membership = _membership(user=user, slug=slug, values=row[:8])
+    return RequestMembership(membership=membership, database_previous=row[8] if set_organization else None)

@@ -44,13 +44,14 @@ def enter_organization(organization_id: int, *, database_previous: str | None = 
 
     if database_previous is not None:
         previous_setting = database_previous
-    elif rls.rls_enabled() and rls.request_settings_pending():
-        # The request's first statement will set it from this context; until then the database holds what
-        # the enclosing context would have it hold.
-        outer = _current_organization_id.get()
-        previous_setting = "" if outer is None else str(outer)
     elif rls.rls_enabled():
-        previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id))
+        if rls.request_settings_pending():
+            # The request's first statement will set it from this context; until then the database holds what
+            # the enclosing context would have it hold.
+            outer = _current_organization_id.get()
+            previous_setting = "" if outer is None else str(outer)
+        else:
+            previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id))
     else:
         previous_setting = None
     return _current_organization_id.set(organization_id), previous_setting

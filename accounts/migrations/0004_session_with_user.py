@@ -75,17 +75,14 @@ def copy_sessions(apps, schema_editor):
     User = apps.get_model("accounts", "User")
     decoder = DjangoSessionStore()
     rows = list(OldSession.objects.filter(expire_date__gt=timezone.now()))
-    users = set(
-        User.objects.filter(pk__in={session_user_id(decoder.decode(row.session_data)) for row in rows}).values_list(
-            "pk", flat=True
-        )
-    )
+    user_ids = {row.session_key: session_user_id(decoder.decode(row.session_data)) for row in rows}
+    users = set(User.objects.filter(pk__in=set(user_ids.values())).values_list("pk", flat=True))
     NewSession.objects.bulk_create(
         NewSession(
             session_key=row.session_key,
             session_data=row.session_data,
             expire_date=row.expire_date,
-            user_id=user_id if (user_id := session_user_id(decoder.decode(row.session_data))) in users else None,
+            user_id=user_ids[row.session_key] if user_ids[row.session_key] in users else None,
         )
         for row in rows
     )
