@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from oteapp import engine
 from oteapp.config_files import decimal_text
 from oteapp.forms.configuration import NumberField, error_lines, fraction_field, money_field, units_field
-from oteapp.templatetags.ote import money, pct, units
+from oteapp.templatetags.ote import FORMAT_BY_KIND
 
 MAX_HEADCOUNT = 5000  # a scenario's synthetic reps are computed in memory: keep them bounded
 HUNDRED = Decimal(100)
@@ -40,7 +40,6 @@ VALUE_KINDS = {
     "monthly_quota": "units",
     "commission_rate": "ratio",
 }
-VALUE_FORMATS = {"money": money, "ratio": pct, "units": units}
 
 
 class SharedFields(dict):
@@ -163,11 +162,11 @@ class ConfigChange:
 
     @property
     def old_text(self) -> str:
-        return VALUE_FORMATS[self.kind](self.old)
+        return FORMAT_BY_KIND[self.kind](self.old)
 
     @property
     def new_text(self) -> str:
-        return VALUE_FORMATS[self.kind](self.new)
+        return FORMAT_BY_KIND[self.kind](self.new)
 
 
 class ScenarioForms:

@@ -69,6 +69,15 @@ def ratio(value, places: int = 2) -> str:
     return f"${_grouped(_decimal(value), int(places))}"
 
 
+def whole(value) -> str:
+    """A count: 12 → "12"."""
+    return units(value, 0)
+
+
+# How a figure of each kind is shown, for code that formats figures itself (the What-If's comparisons).
+FORMAT_BY_KIND = {"money": money, "ratio": pct, "per_dollar": ratio, "units": units, "count": whole}
+
+
 @register.filter
 def bar_width(value) -> str:
     """Width of a progress bar for a ratio, capped at 100%, for inline style."""

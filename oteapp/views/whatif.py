@@ -43,7 +43,17 @@ from oteapp.selectors import (
     pinned_configs_get,
 )
 from oteapp.services.configuration import scenario_apply
-from oteapp.templatetags.ote import MINUS, money, pct, ratio, signed_money, status_icon, status_label, units
+from oteapp.templatetags.ote import (
+    FORMAT_BY_KIND,
+    MINUS,
+    money,
+    pct,
+    ratio,
+    signed_money,
+    status_icon,
+    status_label,
+    units,
+)
 from oteapp.views.common import MonthChoice, error_status, render_cached_tab, render_tab, selected_month
 
 TEMPLATE = "oteapp/whatif/page.html"
@@ -56,13 +66,7 @@ def _signed(value: Decimal, text: str) -> str:
     return ("+" if value > 0 else MINUS if value < 0 else "") + text
 
 
-def _whole(value: Decimal | None) -> str:
-    return units(value, 0)
-
-
 FLAT, GOOD, BAD = SafeString("flat"), SafeString("good"), SafeString("bad")  # a change's class
-# How each kind of figure is shown (the filters the template used to apply per cell).
-FORMATS = {"money": money, "ratio": pct, "per_dollar": ratio, "units": units, "count": _whole}
 
 
 def _delta_text(delta: Decimal | None, kind: str) -> str:
@@ -97,10 +101,7 @@ class Line:
     per_dollar; `better` says which way is good (True: up, False: down, None: neither); `marked` puts
     `data-scenario="<slug of the label>"` on the scenario's cell."""
 
-    __slots__ = (
-        "baseline", "baseline_text", "better", "delta", "delta_class", "delta_text", "kind", "label", "marked",
-        "scenario", "scenario_text",
-    )
+    __slots__ = ("baseline_text", "delta_class", "delta_text", "label", "marked", "scenario_text")
 
     def __init__(
         self,
@@ -113,15 +114,11 @@ class Line:
         marked: bool = False,
     ) -> None:
         self.label = label
-        self.baseline = baseline
-        self.scenario = scenario
-        self.kind = kind
-        self.better = better
         self.marked = marked
-        show = FORMATS[kind]
+        show = FORMAT_BY_KIND[kind]
         self.baseline_text = _figure(show(baseline))
         self.scenario_text = _figure(show(scenario))
-        delta = self.delta = engine.change(scenario, baseline)
+        delta = engine.change(scenario, baseline)
         self.delta_text = _figure(_delta_text(delta, kind))
         self.delta_class = FLAT if not delta or better is None else GOOD if (delta > 0) == better else BAD
 
