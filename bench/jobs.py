@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 import psycopg
 import redis
 
@@ -119,24 +120,22 @@ class Worker:
         broker = redis.Redis.from_url(self.cfg.redis_url)
         totals = {"pss": 0.0, "rss": 0.0, "pss_at": 0.0}
 
-        def measure_pss(found: list) -> None:
-            pss = 0.0
+        def total_mb(found: list, read: Callable[[psutil.Process], int]) -> float:
+            total = 0.0
             for process in found:
                 try:
-                    pss += process.memory_full_info().pss / 1024 / 1024
+                    total += read(process) / 1024 / 1024
                 except Exception:  # noqa: S112 (a pool process may come and go)
                     continue
-            totals["pss"] = max(totals["pss"], pss)
+            return total
+
+        def measure_pss(found: list) -> None:
+            totals["pss"] = max(totals["pss"], total_mb(found, lambda process: process.memory_full_info().pss))
             totals["pss_at"] = time.monotonic()
 
         def worker_processes() -> list:
             found = self.processes()
-            rss = 0.0
-            for process in found:
-                try:
-                    rss += process.memory_info().rss / 1024 / 1024
-                except Exception:  # noqa: S112 (a pool process may come and go)
-                    continue
+            rss = total_mb(found, lambda process: process.memory_info().rss)
             # PSS walks every mapping of the process (about 1 ms each, holding its memory map's lock): every 0.5 s
             # and once at the end, not every 50 ms, so that measuring does not slow the job down.
             if rss > totals["rss"] + 1 and time.monotonic() - totals["pss_at"] >= 0.5:
