@@ -82,3 +82,11 @@ def assert_no_horizontal_overflow(page) -> None:
     """Nothing wider than the viewport (tables may scroll inside their own wrapper)."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"page is {overflow}px wider than the viewport"
+
+
+def wait_for_htmx_settled(page) -> None:
+    """htmx wires up swapped-in content only when it settles (20 ms after the swap): a form used before that is
+    submitted by the browser itself, as without JavaScript. A person never types that fast; a test must wait."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, assert_no_horizontal_overflow
+from tests.e2e.conftest import PHONE, assert_no_horizontal_overflow, wait_for_htmx_settled
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,6 +69,7 @@ def enter_actuals(page, slug: str) -> None:
         expect(page.get_by_label(f"{next(iter(fields))}, {name}")).to_be_visible()
     page.evaluate("window.sameDocument = true")
     for name, _, fields in REPS:
+        wait_for_htmx_settled(page)
         for label, value in fields.items():
             page.get_by_label(f"{label}, {name}").fill(value)
         first_cell = page.get_by_label(f"{next(iter(fields))}, {name}")
