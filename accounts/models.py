@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -40,6 +42,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    def get_session_auth_hash(self) -> str:
+        # Checked on every signed-in request: an HMAC of the password hash under the secret key, so it is
+        # computed once per pair and process (a password change is a new pair, and signs the sessions out).
+        return _session_auth_hash(self.password, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=4096)
+def _session_auth_hash(password: str, secret_key: str) -> str:
+    return User(password=password)._get_session_auth_hash(secret=secret_key)
 
 
 class Organization(models.Model):

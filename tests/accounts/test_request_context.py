@@ -10,10 +10,12 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import MemberRole, Membership, Session, User
 from accounts.selectors import request_context_get
+from accounts.sessions import SessionStore
 from tests.factories import UserFactory, organization_with_members
 from tests.oteapp.test_performance_view import worked_example
 
@@ -85,6 +87,44 @@ def test_a_session_row_pointing_at_another_user_is_not_believed(owner, organizat
     Session.objects.filter(session_key=session.session_key).update(user=owner)
     found = request_context_get(session_key=session.session_key, slug=organization.slug)
     assert found.user is None and found.membership is None
+
+
+def test_the_lookup_reads_dates_exactly_as_the_orm_does(owner, organization):
+    """Its timestamps travel as microseconds since the epoch; they arrive as the same aware datetimes."""
+    session = _session_of(owner)
+    User.objects.filter(pk=owner.pk).update(last_login=timezone.now().replace(microsecond=123456))
+    found = request_context_get(session_key=session.session_key, slug=organization.slug)
+    user = User.objects.get(pk=owner.pk)
+    membership = Membership.unscoped.select_related("organization").get(user=owner, organization=organization)
+    assert (found.user.last_login, found.user.date_joined) == (user.last_login, user.date_joined)
+    assert found.user.last_login.microsecond == 123456 and found.user.last_login.tzinfo is not None
+    assert found.membership.created_at == membership.created_at
+    assert found.membership.organization.created_at == membership.organization.created_at
+
+
+def test_a_tampered_session_or_another_secret_key_signs_the_visitor_out(client, owner, organization):
+    """The signature is checked once per signed text and key: a changed text or key is checked afresh."""
+    client.force_login(owner)
+    assert client.get(performance(organization)).status_code == 200
+    session = Session.objects.get(user=owner)
+    signed = session.session_data
+    payload, _, signature = signed.rpartition(":")
+    Session.objects.filter(pk=session.pk).update(session_data=f"{payload}:{signature[::-1]}")
+    assert client.get(performance(organization)).status_code == 302
+
+    Session.objects.filter(pk=session.pk).update(session_data=signed)
+    assert client.get(performance(organization)).status_code == 200
+    with override_settings(SECRET_KEY="another-secret-key-" + "x" * 40):
+        assert client.get(performance(organization)).status_code == 302
+    with override_settings(SECRET_KEY="another-secret-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]):
+        assert client.get(performance(organization)).status_code == 200
+
+
+def test_each_decoding_of_a_session_is_its_own_dict(owner):
+    data = _session_of(owner).session_data
+    first, second = SessionStore().decode(data), SessionStore().decode(data)
+    first["organization_slug"] = "changed"
+    assert second[SESSION_KEY] == str(owner.pk) and "organization_slug" not in second
 
 
 def test_non_members_get_404_and_signed_out_visitors_the_login_page(client, owner, organization, other_organization):
