@@ -7,7 +7,9 @@ role (it decides which actions are shown), the template and partial, today's dat
 cached fragment can therefore never outlive its data, and no write path has to remember to clear anything.
 
 The cache is the process's own memory (Django's LocMemCache, alias `fragments`): a hit costs no network
-round trip, and each web worker fills its own copy at most once per data version. The one per-user value a
+round trip, and each web worker fills its own copy at most once per data version. Fragments are kept as the
+UTF-8 bytes the response sends: a hit then neither decodes a pickled str nor encodes it again (together
+about a quarter of a cached partial's instructions, measured with callgrind). The one per-user value a
 fragment can hold, a form's CSRF token, is stored as a placeholder and filled in per response.
 
 A full page (the layout around the fragment) is cached the same way, per member too, since the layout shows
@@ -24,13 +26,14 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 T = TypeVar("T")
 
 CACHE_ALIAS = "fragments"
 # Stands in for the CSRF token in a cached fragment; replaced by the requester's own token when served.
 CSRF_PLACEHOLDER = "__fragment-csrf-token__"
+_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 
 def fragment_key(request: HttpRequest, *, template: str, partial: str) -> str:
@@ -60,32 +63,31 @@ def organization_value_get(request: HttpRequest, *, name: str, build: Callable[[
     return value
 
 
-def _cached_html(*, key: str, render: Callable[[dict], str]) -> str:
+def _cached_html(*, key: str, render: Callable[[dict], str]) -> bytes:
     """HTML from the cache, or `render({"csrf_token": placeholder})` cached; the placeholder stays in it."""
     cache = caches[CACHE_ALIAS]
     html = cache.get(key)
     if html is None:
-        html = render({"csrf_token": CSRF_PLACEHOLDER})
+        html = render({"csrf_token": CSRF_PLACEHOLDER}).encode()
         cache.set(key, html)
     return html
 
 
-def _with_csrf_token(request: HttpRequest, html: str) -> SafeString:
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    # Safe: our own rendered HTML, with at most a token of letters and digits put in.
-    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+def _with_csrf_token(request: HttpRequest, html: bytes) -> bytes:
+    if _CSRF_PLACEHOLDER_BYTES in html:
+        html = html.replace(_CSRF_PLACEHOLDER_BYTES, get_token(request).encode())
+    return html
 
 
 def fragment_render(
     request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]
-) -> SafeString:
-    """`template#partial` as HTML: from the cache, or rendered with `build_context()` and cached."""
+) -> bytes:
+    """`template#partial` as UTF-8 HTML: from the cache, or rendered with `build_context()` and cached."""
     html = _tab_html(request, template=template, partial=partial, build_context=build_context)
     return _with_csrf_token(request, html)
 
 
-def _tab_html(request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]) -> str:
+def _tab_html(request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]) -> bytes:
     return _cached_html(
         key=fragment_key(request, template=template, partial=partial),
         render=lambda token: render_to_string(f"{template}#{partial}", {**build_context(), **token}, request),
@@ -94,17 +96,19 @@ def _tab_html(request: HttpRequest, *, template: str, partial: str, build_contex
 
 def page_render(
     request: HttpRequest, *, template: str, page_context: dict, build_context: Callable[[], dict]
-) -> SafeString:
-    """The whole page: the layout around the cached `#tab` fragment (the template shows `tab_html` in its place).
-    The layout shows the member (their email) and their organization, so the page is cached per member as well,
-    unless a message is waiting to be shown once (a page that shows one is never cached)."""
+) -> bytes:
+    """The whole page as UTF-8 HTML: the layout around the cached `#tab` fragment (the template shows `tab_html`
+    in its place). The layout shows the member (their email) and their organization, so the page is cached per
+    member as well, unless a message is waiting to be shown once (a page that shows one is never cached)."""
 
     def render_page(token: dict) -> str:
-        tab_html = mark_safe(_tab_html(request, template=template, partial="tab", build_context=build_context))  # noqa: S308  # nosec B308 B703
+        tab = _tab_html(request, template=template, partial="tab", build_context=build_context).decode()
+        # Safe: our own rendered HTML (its CSRF placeholder is filled in with the page's).
+        tab_html = mark_safe(tab)  # noqa: S308  # nosec B308 B703
         return render_to_string(template, {**page_context, "tab_html": tab_html, **token}, request)
 
     if get_messages(request):
-        return _with_csrf_token(request, render_page({}))
+        return _with_csrf_token(request, render_page({}).encode())
     user = request.user
     # In the key's place of a partial's name: what the layout shows of the member, and the page's own context.
     member = repr((user.pk, user.email, user.first_name, user.last_name, sorted(page_context.items())))
