@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts import rls
 from accounts.models import Organization, User
 from config.celery import app as celery_app
+from config.db import server_binding_cursor
 from oteapp import engine
 from oteapp.audit import audit_changes
 from oteapp.engine.report import build
@@ -496,22 +497,10 @@ def _writer(*, plain_sql: bool) -> Iterator[_Writer]:
         yield writer
         writer.flush()
         return
-    with _server_binding_cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
+    with server_binding_cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
         writer = _Writer(cursor)
         yield writer
         writer.flush()
-
-
-def _server_binding_cursor() -> CursorWrapper:
-    """A cursor of Django's connection (its transaction, error wrapping and query log) that binds its parameters
-    on the server. Django's own cursors bind on the client: psycopg escapes the statement's 70 KB of JSON into
-    the SQL text and PostgreSQL parses it back out of that literal, about a fifth of PostgreSQL's work for the
-    writes (bench/FINDINGS.md). Django opens connections without prepared statements, so none are made."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    connection.ensure_connection()
-    raw = ServerBindingCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 _INSERT_SQL = """

@@ -76,7 +76,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+def prepared_statements(database: dict) -> dict:
+    """PostgreSQL: lets psycopg prepare the statement each signed-in request starts with after this many runs
+    on a connection (accounts.selectors.request_context_get); "none" never prepares, for a pgbouncer in
+    transaction mode older than 1.21. Django's own queries bind client-side and are never prepared."""
+    if database["ENGINE"].endswith("postgresql"):
+        threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None if threshold == "none" else int(threshold)
+    return database
+
+
+DATABASES = {"default": prepared_statements(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # PostgreSQL row-level security (accounts/rls.py): requests run as this role, which must be neither

@@ -4,12 +4,12 @@ Every value comes from the environment; see README.md and .env.example.
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import FRAGMENT_CACHE, env
+from config.settings.base import FRAGMENT_CACHE, env, prepared_statements
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": prepared_statements(env.db("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 REDIS_URL = env("REDIS_URL")

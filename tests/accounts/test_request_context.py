@@ -31,7 +31,7 @@ def performance(organization) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_a_cached_screen_sends_postgresql_one_statement_and_no_transaction(client, tmp_path):
     """Outside the tests' own transaction, as in production: what goes over the wire (libpq's trace of the
-    connection) is the lookup alone; no BEGIN, no row-level-security settings, no COMMIT."""
+    connection) is the lookup alone, as a prepared statement; no BEGIN, no row-level-security settings, no COMMIT."""
     owner = UserFactory(email="owner@acme.example")
     organization = organization_with_members("Acme Insurance", owner=owner)
     worked_example(organization)
@@ -43,9 +43,13 @@ def test_a_cached_screen_sends_postgresql_one_statement_and_no_transaction(clien
             connection.connection.pgconn.trace(out.fileno())
             again = client.get(performance(organization), headers=headers)
             connection.connection.pgconn.untrace()
-        sent = [line.split("\t")[4] for line in trace.read_text().splitlines() if line.split("\t")[1] == "F"]
+        messages = [line.split("\t") for line in trace.read_text().splitlines()]
+        # A statement starts with Query (simple protocol) or Bind (extended: the lookup is prepared).
+        sent = [message for message in messages if message[1] == "F" and message[3] in ("Query", "Parse", "Bind")]
+        columns = next(message[4] for message in messages if message[1] == "B" and message[3] == "RowDescription")
         assert again.status_code == 200 and without_tokens(again) == without_tokens(first)
-        assert len(sent) == 1 and "FROM accounts_request_context(" in sent[0], sent
+        assert len(sent) == 1 and sent[0][3] == "Bind", sent
+        assert '"session_data"' in columns and '"data_version"' in columns
 
 
 def without_tokens(response) -> str:
