@@ -3,6 +3,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 
 from django.conf import settings
+from django.contrib.auth.middleware import get_user
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -47,6 +48,9 @@ class RequestContextMiddleware:
         if slug is not None:
             request.prefetched_membership = (slug, found.membership)
         with prefetched_user(found.user):
+            # Decided now, with Django's checks (get_user): the lazy `request.user` costs a proxy call on each of the
+            # twenty-odd uses a request makes of it.
+            request.user = get_user(request)
             return self.get_response(request)
 
 

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import DateTimeField, QuerySet
-from django.utils import timezone
 
 from accounts import rls
 from accounts.models import Invitation, Membership, Organization, User
@@ -36,7 +35,7 @@ _USER_TIMESTAMPS = [i for i, field in enumerate(User._meta.concrete_fields) if i
 _REQUEST_CONTEXT_SQL = (  # noqa: S608
     "SELECT r.session_data, {user_columns}, r.membership_id, r.member_role, r.receives_digests, {joined_at}, "  # nosec B608
     "r.organization_id, r.organization_name, {organization_created_at}, r.data_version "
-    "FROM accounts_request_context(%s::varchar, %s::varchar, %s) r"
+    "FROM accounts_request_context(%s::varchar, %s::varchar, statement_timestamp()) r"
 ).format(
     user_columns=", ".join(
         _epoch_micros(f"(r.account).{field.column}") if i in _USER_TIMESTAMPS else f"(r.account).{field.column}"
@@ -73,7 +72,7 @@ def request_context_get(*, session_key: str, slug: str | None) -> RequestContext
     # Bound on the server, so prepared once per connection: PostgreSQL neither parses nor plans it again, about
     # a tenth less machine time per cached screen under load (bench/FINDINGS.md).
     with server_binding_cursor() as cursor:
-        cursor.execute(_REQUEST_CONTEXT_SQL, [session_key, slug, timezone.now()])
+        cursor.execute(_REQUEST_CONTEXT_SQL, [session_key, slug])
         row = cursor.fetchone()
     if row is None:
         return None
