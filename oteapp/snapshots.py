@@ -497,7 +497,12 @@ def _writer(*, plain_sql: bool) -> Iterator[_Writer]:
         yield writer
         writer.flush()
         return
-    with server_binding_cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
+    # Not prepared: a few runs per connection, each with a large JSON parameter, gain nothing from it.
+    with (
+        server_binding_cursor(prepare=False) as cursor,
+        connection.wrap_database_errors,
+        connection.connection.pipeline(),
+    ):
         writer = _Writer(cursor)
         yield writer
         writer.flush()
