@@ -49,7 +49,7 @@ class RequestContextMiddleware:
             request.prefetched_membership = (slug, found.membership)
         with prefetched_user(found.user):
             # Decided now, with Django's checks (get_user): the lazy `request.user` costs a proxy call on each of the
-            # twenty-odd uses a request makes of it.
+            # half-dozen uses even a cached screen makes of it.
             request.user = get_user(request)
             return self.get_response(request)
 

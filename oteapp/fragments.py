@@ -9,7 +9,7 @@ cached fragment can therefore never outlive its data, and no write path has to r
 The cache is the process's own memory (Django's LocMemCache, alias `fragments`): a hit costs no network
 round trip, and each web worker fills its own copy at most once per data version. Fragments are kept as the
 UTF-8 bytes the response sends: a hit then neither decodes a pickled str nor encodes it again (together
-about a quarter of a cached partial's instructions, measured with callgrind). The one per-user value a
+about an eighth of a cached partial's instructions, measured with callgrind). The one per-user value a
 fragment can hold, a form's CSRF token, is stored as a placeholder and filled in per response.
 
 A full page (the layout around the fragment) is cached the same way, per member too, since the layout shows
