@@ -48,7 +48,8 @@ class BenchConfig:
     redis_server: str = field(default_factory=lambda: os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
     # Load: each scenario runs `duration` seconds after `warmup` seconds that are not counted, per round.
     duration: float = field(default_factory=lambda: _env_float("BENCH_DURATION", 4.0))
-    # The throughput scenarios run this many times, one after the other in turn; each reports its median round.
+    # The throughput scenarios run this many times, one after the other in turn, and the snapshot job's first run
+    # as many times from an empty table; each reports its median.
     rounds: int = field(default_factory=lambda: _env_int("BENCH_ROUNDS", 3))
     latency_duration: float = field(default_factory=lambda: _env_float("BENCH_LATENCY_DURATION", 5.0))
     warmup: float = field(default_factory=lambda: _env_float("BENCH_WARMUP", 2.0))

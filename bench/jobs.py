@@ -236,25 +236,36 @@ def settled_snapshot_writes(database_url: str, *, wait: float = 3.0) -> int:
 
 @dataclass
 class SnapshotResult:
-    first: WorkerRun
+    first: WorkerRun  # the median of the first runs (each on an empty snapshot table)
     rerun: WorkerRun
     rows_first: int
     rows_rerun: int
     snapshots: int
+    first_seconds: list[float]  # every first run, in order
+    peak_pool_rss_mb: float  # the largest pool process of any first run
 
 
 def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
     """The nightly snapshot job (`oteapp.snapshots_nightly`: every organization's open months, in batches),
     then again on an unchanged database, each on a freshly started worker."""
-    before = settled_snapshot_writes(cfg.database_url)
-    worker = Worker(cfg, procs, name="snapshots-1", extra_env={})
-    worker.start()
-    try:
-        first = worker.run("oteapp.snapshots_nightly", timeout=cfg.job_timeout)
-    finally:
-        worker.stop()
-    middle = settled_snapshot_writes(cfg.database_url)
-    log(f"snapshot job: {first.tasks} tasks in {first.seconds:.2f}s, {middle - before} rows written")
+    firsts = []
+    for attempt in range(cfg.rounds):
+        if attempt:
+            # Each first run starts from no snapshots at all, so each writes every one of them.
+            with psycopg.connect(cfg.database_url, autocommit=True) as conn:
+                conn.execute("DELETE FROM oteapp_monthlysnapshot")
+        before = settled_snapshot_writes(cfg.database_url)
+        worker = Worker(cfg, procs, name="snapshots-1", extra_env={})
+        worker.start()
+        try:
+            run = worker.run("oteapp.snapshots_nightly", timeout=cfg.job_timeout)
+        finally:
+            worker.stop()
+        middle = settled_snapshot_writes(cfg.database_url)
+        log(f"snapshot job: {run.tasks} tasks in {run.seconds:.2f}s, {middle - before} rows written")
+        firsts.append((run, middle - before))
+    # The median run (the machine's speed drifts, as for the web load); the rows any run wrote are the same.
+    first, rows_first = sorted(firsts, key=lambda pair: pair[0].seconds)[(len(firsts) - 1) // 2]
     worker = Worker(cfg, procs, name="snapshots-2", extra_env={})
     worker.start()
     try:
@@ -269,7 +280,13 @@ def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
         count = conn.execute("SELECT count(*) FROM oteapp_monthlysnapshot").fetchone()[0]
     log(f"snapshot rerun: {rerun.seconds:.2f}s, {after - middle} rows written")
     return SnapshotResult(
-        first=first, rerun=rerun, rows_first=middle - before, rows_rerun=after - middle, snapshots=count
+        first=first,
+        rerun=rerun,
+        rows_first=rows_first,
+        rows_rerun=after - middle,
+        snapshots=count,
+        first_seconds=[run.seconds for run, _ in firsts],
+        peak_pool_rss_mb=max(run.peak_pool_rss_mb for run, _ in firsts),
     )
 
 

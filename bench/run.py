@@ -359,10 +359,12 @@ def _sections(
         lines += [
             "## Jobs",
             "",
-            f"- Snapshot job: {snap.first.tasks} tasks, {snap.first.seconds:.3f} s, {snap.rows_first:,} rows written "
+            f"- Snapshot job: {snap.first.tasks} tasks, {snap.first.seconds:.3f} s (the median of "
+            f"{len(snap.first_seconds)} runs on an empty snapshot table: "
+            f"{', '.join(f'{seconds:.3f}' for seconds in snap.first_seconds)} s), {snap.rows_first:,} rows written "
             f"({snap.snapshots:,} snapshots in the table); failed tasks {snap.first.failed}"
             f"{'; TIMED OUT' if snap.first.timed_out else ''}. Worker peak: pool "
-            f"process {snap.first.peak_pool_rss_mb:.1f} MB RSS, all its processes "
+            f"process {snap.peak_pool_rss_mb:.1f} MB RSS, all its processes "
             f"{snap.first.peak_total_pss_mb:.1f} MB PSS ({snap.first.peak_total_rss_mb:.1f} MB summed RSS).",
             f"- Re-run on unchanged data: {snap.rerun.tasks} tasks, {snap.rerun.seconds:.3f} s, {snap.rows_rerun} rows "
             "written (pg_stat_user_tables n_tup_ins + n_tup_upd of oteapp_monthlysnapshot, read after the worker "
@@ -499,7 +501,7 @@ def main() -> int:
             "digests": digest.emails,
             "digests_s": round(digest.run.seconds, 3),
             "web_rss_mb": round(web.web_rss_mb, 1),
-            "worker_rss_mb": round(max(snap.first.peak_pool_rss_mb, digest.run.peak_pool_rss_mb), 1),
+            "worker_rss_mb": round(max(snap.peak_pool_rss_mb, digest.run.peak_pool_rss_mb), 1),
         }
         floors["per request, in-process (Django test client, same settings; median of 5)"] = "; ".join(
             f"{name}: {count} statements, {sql_ms:.1f} ms of them in SQL of {total_ms:.1f} ms"
