@@ -5,7 +5,8 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import Http404, HttpRequest, HttpResponse
 
 from accounts import rls
@@ -13,6 +14,7 @@ from accounts.backends import prefetched_user
 from accounts.selectors import request_context_get, request_membership_get
 from accounts.sessions import SessionStore
 from accounts.tenancy import enter_organization, leave_organization, organization_in_context
+from config.db import default_vendor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Liveness must not depend on the database.
@@ -35,7 +37,7 @@ class RequestContextMiddleware:
         if (
             not session_key
             or request.path in NO_DATABASE_PATHS
-            or connection.vendor != "postgresql"  # the function it calls is PostgreSQL's (accounts migration 0004)
+            or default_vendor() != "postgresql"  # the function it calls is PostgreSQL's (accounts migration 0004)
             or not isinstance(request.session, SessionStore)
         ):
             return self.get_response(request)
@@ -71,28 +73,29 @@ class TenantTransactionMiddleware:
             user = request.user
             return request.path.startswith("/admin/") and user.is_active and user.is_staff
 
+        db = connections[DEFAULT_DB_ALIAS]
         with transaction.atomic():
             request_settings = (
                 rls.RequestSettings(
-                    user_id=lambda: request.user.pk, bypass=bypass, organization_id=organization_in_context
+                    user_id=lambda: request.user.pk, bypass=bypass, organization_id=organization_in_context, db=db
                 )
-                if rls.rls_enabled()
+                if rls.rls_enabled(db)
                 else nullcontext()
             )
             with request_settings as made:
                 response = self.get_response(request)
                 if response.status_code >= 500:
                     transaction.set_rollback(True)
-                elif made is not None and not made.pending and not request_transaction_is_outermost():
+                elif made is not None and not made.pending and not request_transaction_is_outermost(db):
                     # Inside an enclosing transaction (a test's) the SET LOCALs would outlive the request.
                     rls.end_request()
         return response
 
 
-def request_transaction_is_outermost() -> bool:
+def request_transaction_is_outermost(db: BaseDatabaseWrapper = connection) -> bool:
     """True when the request's own transaction is the connection's outermost: its commit ends every
     SET LOCAL, so resetting them first would be two wasted round trips per request."""
-    return len(connection.atomic_blocks) == 1
+    return len(db.atomic_blocks) == 1
 
 
 class OrganizationMiddleware:

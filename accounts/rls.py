@@ -12,10 +12,13 @@ PostgreSQL sees neither BEGIN, nor the settings, nor COMMIT.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from config.db import default_vendor
 
 ORGANIZATION_SETTING = "app.organization_id"
 USER_SETTING = "app.user_id"
@@ -28,7 +31,8 @@ _BYPASS = f"coalesce(current_setting('{BYPASS_SETTING}', true), '') = 'on'"
 
 
 def rls_enabled(db: BaseDatabaseWrapper = connection) -> bool:
-    return db.vendor == "postgresql" and bool(settings.DATABASE_RLS_ROLE)
+    vendor = default_vendor() if db is connection else db.vendor
+    return vendor == "postgresql" and bool(settings.DATABASE_RLS_ROLE)
 
 
 def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) -> str:
@@ -39,6 +43,10 @@ def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) 
             [name, name, value, db.in_atomic_block],
         )
         return cursor.fetchone()[0]
+
+
+# The request's settings while its transaction runs (a context variable, like Django's connections themselves).
+_request_settings: ContextVar["RequestSettings | None"] = ContextVar("rls_request_settings", default=None)
 
 
 class RequestSettings:
@@ -60,7 +68,7 @@ class RequestSettings:
         self._wrapper = db.execute_wrapper(self)
 
     def __enter__(self) -> "RequestSettings":
-        self.db.rls_request_settings = self
+        self._token = _request_settings.set(self)
         self._wrapper.__enter__()
         return self
 
@@ -68,7 +76,7 @@ class RequestSettings:
         try:
             self._wrapper.__exit__(*exc_info)
         finally:
-            self.db.rls_request_settings = None
+            _request_settings.reset(self._token)
 
     def __call__(self, execute, sql, params, many, context):
         if self.pending:
@@ -89,9 +97,9 @@ class RequestSettings:
         return execute(sql, params, many, context)
 
 
-def request_settings_pending(db: BaseDatabaseWrapper = connection) -> bool:
+def request_settings_pending() -> bool:
     """True while a request's transaction has run no statement yet (its settings are still to be made)."""
-    request = getattr(db, "rls_request_settings", None)
+    request = _request_settings.get()
     return request is not None and request.pending
 
 

@@ -74,6 +74,7 @@ def request_context_get(*, session_key: str, slug: str | None) -> RequestContext
     with server_binding_cursor() as cursor:
         cursor.execute(_REQUEST_CONTEXT_SQL, [session_key, slug])
         row = cursor.fetchone()
+        alias = cursor.db.alias
     if row is None:
         return None
     session_data = SessionStore().decode(row[0])
@@ -83,7 +84,7 @@ def request_context_get(*, session_key: str, slug: str | None) -> RequestContext
         return RequestContext(session_data=session_data, user=None, membership=None)
     for i in _USER_TIMESTAMPS:
         user_values[i] = _from_epoch_micros(user_values[i])
-    user = User.from_db(connection.alias, _USER_FIELDS, user_values)
+    user = User.from_db(alias, _USER_FIELDS, user_values)
     membership_values = list(row[1 + len(_USER_FIELDS) :])
     membership = None
     if membership_values[0] is not None:
