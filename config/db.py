@@ -23,7 +23,9 @@ def default_vendor() -> str:
 class _ServerBindingCursor(ServerBindingCursor):
     prepare: bool | None = None  # psycopg's default: prepared once the connection has run it prepare_threshold times
 
-    def execute(self, query: Query, params: Params | None = None, *, prepare: bool | None = None, **kwargs: object):
+    def execute(
+        self, query: Query, params: Params | None = None, *, prepare: bool | None = None, **kwargs: object
+    ) -> "_ServerBindingCursor":
         return super().execute(query, params, prepare=self.prepare if prepare is None else prepare, **kwargs)
 
     def _send_query_prepared(self, name: bytes, pgq: PostgresQuery, **kwargs: object) -> None:
