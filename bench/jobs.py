@@ -247,7 +247,8 @@ class SnapshotResult:
 
 def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
     """The nightly snapshot job (`oteapp.snapshots_nightly`: every organization's open months, in batches),
-    then again on an unchanged database, each on a freshly started worker."""
+    `cfg.rounds` times from an empty snapshot table, then once more on the unchanged database; each run on a
+    freshly started worker."""
     firsts = []
     for attempt in range(cfg.rounds):
         if attempt:
@@ -261,9 +262,10 @@ def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
             run = worker.run("oteapp.snapshots_nightly", timeout=cfg.job_timeout)
         finally:
             worker.stop()
-        middle = settled_snapshot_writes(cfg.database_url)
-        log(f"snapshot job: {run.tasks} tasks in {run.seconds:.2f}s, {middle - before} rows written")
-        firsts.append((run, middle - before))
+        written = settled_snapshot_writes(cfg.database_url)
+        log(f"snapshot job: {run.tasks} tasks in {run.seconds:.2f}s, {written - before} rows written")
+        firsts.append((run, written - before))
+    before_rerun = written
     # The median run (the machine's speed drifts, as for the web load); the rows any run wrote are the same.
     first, rows_first = sorted(firsts, key=lambda pair: pair[0].seconds)[(len(firsts) - 1) // 2]
     worker = Worker(cfg, procs, name="snapshots-2", extra_env={})
@@ -278,12 +280,12 @@ def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
     after = settled_snapshot_writes(cfg.database_url)
     with psycopg.connect(cfg.database_url, autocommit=True) as conn:
         count = conn.execute("SELECT count(*) FROM oteapp_monthlysnapshot").fetchone()[0]
-    log(f"snapshot rerun: {rerun.seconds:.2f}s, {after - middle} rows written")
+    log(f"snapshot rerun: {rerun.seconds:.2f}s, {after - before_rerun} rows written")
     return SnapshotResult(
         first=first,
         rerun=rerun,
         rows_first=rows_first,
-        rows_rerun=after - middle,
+        rows_rerun=after - before_rerun,
         snapshots=count,
         first_seconds=[run.seconds for run, _ in firsts],
         peak_pool_rss_mb=max(run.peak_pool_rss_mb for run, _ in firsts),
