@@ -106,6 +106,19 @@ def test_the_lookup_reads_dates_exactly_as_the_orm_does(owner, organization):
     assert found.membership.organization.created_at == membership.organization.created_at
 
 
+def test_the_lookup_gives_whole_loaded_rows_that_cost_no_further_query(owner, organization, django_assert_num_queries):
+    """The membership and its organization are built as loaded rows: a field added to either model and not
+    to the lookup would be deferred, and reading it would cost every request a query."""
+    session = _session_of(owner)
+    found = request_context_get(session_key=session.session_key, slug=organization.slug)
+    membership, found_organization = found.membership, found.membership.organization
+    assert membership.get_deferred_fields() == set() and found_organization.get_deferred_fields() == set()
+    assert not membership._state.adding and not found_organization._state.adding
+    with django_assert_num_queries(0):
+        assert (membership.user, membership.organization) == (found.user, found_organization)
+        assert found_organization.slug == organization.slug and found_organization.name == organization.name
+
+
 def test_a_tampered_session_or_another_secret_key_signs_the_visitor_out(client, owner, organization):
     """The signature is checked once per signed text and key: a changed text or key is checked afresh."""
     client.force_login(owner)
