@@ -54,7 +54,8 @@ class BenchConfig:
     latency_duration: float = field(default_factory=lambda: _env_float("BENCH_LATENCY_DURATION", 5.0))
     warmup: float = field(default_factory=lambda: _env_float("BENCH_WARMUP", 2.0))
     connections: int = field(default_factory=lambda: _env_int("BENCH_CONNECTIONS", 4))
-    # Two cores: two sync workers keep both busy; more would only queue behind each other and PostgreSQL.
+    # Two cores: two sync workers keep both busy. Three and five made /healthz slower (1,420 and 1,068 req/s against
+    # 1,680) and the partial no faster (bench/FINDINGS.md, fifth session).
     web_workers: int = field(default_factory=lambda: _env_int("BENCH_WEB_WORKERS", 2))
     job_timeout: float = field(default_factory=lambda: _env_float("BENCH_JOB_TIMEOUT", 240.0))
     profile: bool = field(default_factory=lambda: os.environ.get("BENCH_PROFILE", "1") != "0")
