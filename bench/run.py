@@ -87,8 +87,14 @@ BENCH_CSRF_SECRET = secrets.token_hex(16)  # 32 letters and digits, as Django's 
 def _targets(cfg: BenchConfig, data: datagen.BenchData, cookies: dict[str, str]) -> dict[str, loadgen.Target]:
     from django.urls import reverse
 
+    from bench import urls as bench_urls
+
     month = f"{data.month:%Y-%m}"
     targets = {"healthz": loadgen.Target("healthz", "/healthz")}
+    floor_cookie = {"Cookie": f"sessionid={cookies[data.small_slug]}; csrftoken={BENCH_CSRF_SECRET}"}
+    targets["signed_in_floor"] = loadgen.Target(
+        "signed_in_floor", f"/o/{data.small_slug}/{bench_urls.SIGNED_IN_FLOOR_PATH}", floor_cookie
+    )
     # A scenario as someone types it: a higher deal value, closers 20% more productive, a manager OTE, a goal.
     scenario = (
         "&deal_value=12000&role-closer-productivity_change=20&role-manager-annual_ote=95000&target_revenue=2000000"
@@ -117,6 +123,8 @@ def _check(cfg: BenchConfig, target: loadgen.Target) -> None:
     full = "<html" in body.lower()
     if status != 200:
         raise RuntimeError(f"{target.name}: {target.path} answered {status}: {body[:300]!r}")
+    if target.name == "signed_in_floor" and body != "ok":
+        raise RuntimeError(f"{target.name}: not the signed-in floor's answer: {body[:300]!r}")
     if target.name.startswith("page") and not (full and "Team Performance" in body):
         raise RuntimeError(f"{target.name}: not the Team Performance page")
     if target.name.startswith("partial") and (full or "Team Performance" not in body):
@@ -131,7 +139,8 @@ def _gunicorn(cfg: BenchConfig, procs: Processes) -> subprocess.Popen:
         "--workers", str(cfg.web_workers), "--worker-class", "sync", "--timeout", "120",
         "--graceful-timeout", "5", "--log-level", "warning",
     ]
-    proc = procs.start(args, env=cfg.django_env(), stdout_path=OUT / "gunicorn.log")
+    env = {**cfg.django_env(), "DJANGO_SETTINGS_MODULE": "bench.web_settings"}  # production, plus the signed-in floor
+    proc = procs.start(args, env=env, stdout_path=OUT / "gunicorn.log")
     wait_for_port(cfg.web_port, timeout=60, proc=proc)
     deadline = time.monotonic() + 30
     while len(children_of(proc.pid)) < cfg.web_workers and time.monotonic() < deadline:
@@ -184,8 +193,8 @@ def query_counts(
 
 
 THROUGHPUT_SCENARIOS = (
-    "healthz", "page_small", "page_large", "partial_small", "partial_large", "whatif_small", "whatif_large",
-    "whatif_repeat_small", "whatif_repeat_large",
+    "healthz", "signed_in_floor", "page_small", "page_large", "partial_small", "partial_large", "whatif_small",
+    "whatif_large", "whatif_repeat_small", "whatif_repeat_large",
 )
 
 
@@ -322,6 +331,12 @@ def _sections(
         "figures are what a view costs while the data is unchanged (the in-process \"computed\" line below is "
         "the first view after a change). `whatif` asks a new scenario on every request (a random deal value): "
         "a real recalculation, only the month's baseline cached; `whatif_repeat` asks the same one again.",
+        "- `signed_in_floor`: a route only the benchmark's gunicorn serves (`bench/web_settings.py`: production "
+        "settings with `bench/urls.py`, the app's routes and this one after them), under the small organization's "
+        "`/o/<slug>/`. It runs everything a screen there runs before its view (session, user, membership, the "
+        "request's transaction) and answers `ok`: what any signed-in screen costs before doing anything, as "
+        "`/healthz` is for a request that signs no one in. No target names it; it shows how much of a screen's "
+        "ratio is its own work.",
         f"- Jobs: one Celery worker (`--concurrency={jobs.WORKER_CONCURRENCY}`, prefork, as `make worker`) on Redis db "
         f"{cfg.redis_db}; the snapshot job is `oteapp.snapshots_nightly` (every organization's open months, "
         "in batches); digests are `oteapp.month_close` (freeze last month, create deliveries, send) with the "
@@ -473,8 +488,10 @@ def main() -> int:
         clock.lap("SQL floors")
 
         targets = _targets(cfg, data, cookies)
-        queries = query_counts(targets)
-        queries_computed = query_counts(targets, computed=True)
+        # The signed-in floor is the benchmark's gunicorn's only (bench/urls.py), not the app's.
+        app_targets = {name: target for name, target in targets.items() if name != "signed_in_floor"}
+        queries = query_counts(app_targets)
+        queries_computed = query_counts(app_targets, computed=True)
         web = run_web(cfg, procs, targets, watch)
         clock.lap("web load")
         snap = jobs.run_snapshots(cfg, procs)
