@@ -90,19 +90,22 @@ def _targets(cfg: BenchConfig, data: datagen.BenchData, cookies: dict[str, str])
     from bench import urls as bench_urls
 
     month = f"{data.month:%Y-%m}"
+
+    def signed_in(slug: str) -> dict[str, str]:
+        # The cookies a signed-in browser holds after its first page: its session and its CSRF secret (without
+        # the latter every page would make a new secret and send it back in a Set-Cookie).
+        return {"Cookie": f"sessionid={cookies[slug]}; csrftoken={BENCH_CSRF_SECRET}"}
+
     targets = {"healthz": loadgen.Target("healthz", "/healthz")}
-    floor_cookie = {"Cookie": f"sessionid={cookies[data.small_slug]}; csrftoken={BENCH_CSRF_SECRET}"}
     targets["signed_in_floor"] = loadgen.Target(
-        "signed_in_floor", f"/o/{data.small_slug}/{bench_urls.SIGNED_IN_FLOOR_PATH}", floor_cookie
+        "signed_in_floor", f"/o/{data.small_slug}/{bench_urls.SIGNED_IN_FLOOR_PATH}", signed_in(data.small_slug)
     )
     # A scenario as someone types it: a higher deal value, closers 20% more productive, a manager OTE, a goal.
     scenario = (
         "&deal_value=12000&role-closer-productivity_change=20&role-manager-annual_ote=95000&target_revenue=2000000"
     )
     for size, slug in (("small", data.small_slug), ("large", data.large_slug)):
-        # The cookies a signed-in browser holds after its first page: its session and its CSRF secret (without
-        # the latter every page would make a new secret and send it back in a Set-Cookie).
-        cookie = {"Cookie": f"sessionid={cookies[slug]}; csrftoken={BENCH_CSRF_SECRET}"}
+        cookie = signed_in(slug)
         page = reverse("oteapp:performance", kwargs={"org_slug": slug}) + f"?month={month}"
         whatif = reverse("oteapp:whatif", kwargs={"org_slug": slug}) + f"?month={month}{scenario}"
         whatif_live = whatif.replace("&deal_value=12000", "")
