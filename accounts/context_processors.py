@@ -6,7 +6,7 @@ from django.urls import reverse
 from django_htmx.jinja import htmx_script
 
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, CAN_MANAGE_MEMBERS
-from oteapp.navigation import TABS
+from oteapp.views.navigation import TABS
 
 
 def organization(request: HttpRequest) -> dict:

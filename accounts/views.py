@@ -172,7 +172,7 @@ def organization_settings_view(request: HttpRequest, org_slug: str) -> HttpRespo
 @require_safe
 @role_required(OWNER_ONLY)
 def organization_export_view(request: HttpRequest, org_slug: str) -> HttpResponse:
-    from oteapp.data_export import organization_data_export
+    from oteapp.files.organization_export import organization_data_export
 
     data = organization_data_export(organization=request.organization)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})

@@ -330,7 +330,7 @@ def _sections(
         "the small organization's (the typical customer; the large one's figures are below).",
         "- Caching: Team Performance and What-If fragments (and whole pages, per member) are cached in each web "
         "worker, keyed by the "
-        "organization's data version (oteapp/fragments.py); the warm-up fills them, so the page and partial "
+        "organization's data version (oteapp/views/fragments.py); the warm-up fills them, so the page and partial "
         "figures are what a view costs while the data is unchanged (the in-process \"computed\" line below is "
         "the first view after a change). `whatif` asks a new scenario on every request (a random deal value): "
         "a real recalculation, only the month's baseline cached; `whatif_repeat` asks the same one again.",

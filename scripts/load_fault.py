@@ -653,8 +653,8 @@ def snapshots_stale(orgs: list[Org], months: list[str]) -> int:
     from django.db import transaction
 
     from accounts.models import Organization
+    from oteapp.jobs.snapshots import snapshots_compute
     from oteapp.months import parse_month
-    from oteapp.snapshots import snapshots_compute
 
     ids = Organization.objects.filter(slug__in=[org.slug for org in orgs]).values_list("pk", flat=True)
     with transaction.atomic():
@@ -835,8 +835,8 @@ def running(cfg: Config) -> Iterator[Processes]:
 def main_run(cfg: Config, procs: Processes, smtp: SmtpCounter) -> dict:
     from django.core.management import call_command
 
+    from oteapp.jobs.snapshots import organization_today
     from oteapp.months import format_month, month_add
-    from oteapp.snapshots import organization_today
 
     log(f"database {cfg.database}: recreating and migrating")
     recreate_database(cfg)

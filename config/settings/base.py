@@ -157,7 +157,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Rendered report fragments (oteapp/fragments.py): each process's own memory, keyed by the organization's
+# Rendered report fragments (oteapp/views/fragments.py): each process's own memory, keyed by the organization's
 # data version, so entries never go stale; the entry cap bounds the memory (about 20-80 KB each).
 FRAGMENT_CACHE = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

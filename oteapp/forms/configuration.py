@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from oteapp import engine
-from oteapp.config_files import MAX_RAMP_MONTHS, decimal_text
+from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
 from oteapp.selectors import config_from_models
 

@@ -14,7 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from oteapp import engine
-from oteapp.config_files import decimal_text
+from oteapp.files.configuration import decimal_text
 from oteapp.forms.configuration import NumberField, error_lines, fraction_field, money_field, units_field
 from oteapp.templatetags.ote import FORMAT_BY_KIND
 

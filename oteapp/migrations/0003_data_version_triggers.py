@@ -1,6 +1,6 @@
 """Triggers that bump `accounts_organization.data_version` whenever data a report reads changes.
 
-Cached report fragments (oteapp/fragments.py) are keyed by that version, so the database itself, not each
+Cached report fragments (oteapp/views/fragments.py) are keyed by that version, so the database itself, not each
 write path, guarantees that no cached page outlives its data: bulk imports, raw SQL and the shell included.
 PostgreSQL: one statement-level trigger per table and event (transition tables), so a 10,000-row import
 bumps each organization once per statement, in ascending id order (a fixed lock order). SQLite

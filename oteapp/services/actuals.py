@@ -11,12 +11,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization, User
-from oteapp.actuals_csv import actuals_csv_import
-from oteapp.audit import audit_changes
-from oteapp.config_files import ImportResult
+from oteapp.files.actuals_csv import actuals_csv_import
+from oteapp.files.configuration import ImportResult
+from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
 from oteapp.months import format_month, month_end
-from oteapp.snapshots import snapshots_refresh_request
+from oteapp.services.audit import audit_changes
 
 ACTION_ACTUAL_UPDATE = "actual_update"
 ACTION_REP_CREATE = "rep_create"

@@ -14,11 +14,11 @@ from django.db import transaction
 
 from accounts.models import Organization, User
 from oteapp import engine
-from oteapp.config_files import ImportResult, config_import, decimal_text
 from oteapp.engine.numbers import MONEY, quantize
+from oteapp.files.configuration import ImportResult, config_import, decimal_text
+from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import AuditEvent, OrganizationSettings, SalesRole
 from oteapp.selectors import config_from_models
-from oteapp.snapshots import snapshots_refresh_request
 
 ACTION_CONFIG_UPDATE = "config_update"
 ACTION_WHATIF_APPLY = "whatif_apply"
@@ -211,7 +211,7 @@ def role_create(*, organization: Organization, actor: User | None, key: str, nam
 
 
 def configuration_import(*, organization: Organization, actor: User | None, data: bytes | str) -> ImportResult:
-    """Import a configuration file (config_files validates it whole and audits it); raises
+    """Import a configuration file (files.configuration validates it whole and audits it); raises
     ConfigImportError and changes nothing when the file is refused."""
     result = config_import(organization=organization, data=data, actor=actor)
     snapshots_refresh_request(organization=organization, months=None)

@@ -26,8 +26,8 @@ from django_htmx.http import HttpResponseLocation, reswap, trigger_client_event
 
 from accounts.models import Organization
 from accounts.permissions import CAN_ENTER_ACTUALS, role_required
-from oteapp.actuals_csv import ActualsImportError, ActualsPreview, actuals_csv_preview, actuals_csv_text
-from oteapp.forms_actuals import ActualRowForm, ActualsUploadForm, RepCreateForm, RepEndForm
+from oteapp.files.actuals_csv import ActualsImportError, ActualsPreview, actuals_csv_preview, actuals_csv_text
+from oteapp.forms.actuals import ActualRowForm, ActualsUploadForm, RepCreateForm, RepEndForm
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, month_end, parse_month
 from oteapp.selectors import active_reps_query, months_with_actuals, organization_roles
@@ -377,7 +377,7 @@ def rep_end_view(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def _csv_salt(request: HttpRequest) -> str:
     # The signed copy of the file only replays for the same organization and person.
-    return f"oteapp.actuals_csv:{request.organization.pk}:{request.user.pk}"
+    return f"oteapp.files.actuals_csv:{request.organization.pk}:{request.user.pk}"
 
 
 def _plan_fingerprint(preview: ActualsPreview) -> str:

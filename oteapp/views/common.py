@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from oteapp.fragments import fragment_render, organization_value_get, page_render
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import months_with_actuals
+from oteapp.views.fragments import fragment_render, organization_value_get, page_render
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def render_cached_tab(
     partial: str = "tab",
 ) -> HttpResponse:
     """`render_tab` for a read-only tab whose fragment is a function of the organization's data only
-    (oteapp/fragments.py): `build_context` runs on a cache miss; a full page renders the layout around the
+    (oteapp/views/fragments.py): `build_context` runs on a cache miss; a full page renders the layout around the
     cached fragment with `page_context` (the template shows `tab_html` in place of its `#tab`)."""
     if request.htmx and not request.htmx.history_restore_request:
         html = fragment_render(request, template=template, partial=partial, build_context=build_context)

@@ -24,8 +24,8 @@ from django_htmx.http import trigger_client_event
 from accounts.models import Organization
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
-from oteapp.config_files import ConfigImportError, config_export_json
 from oteapp.engine.numbers import MONEY, quantize
+from oteapp.files.configuration import ConfigImportError, config_export_json
 from oteapp.forms.configuration import ConfigImportForm, ConfigurationForms, RoleCreateForm, RoleForm, error_lines
 from oteapp.selectors import organization_roles, organization_settings_get
 from oteapp.services.configuration import (

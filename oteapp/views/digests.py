@@ -13,18 +13,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kombu.exceptions import OperationalError
 
 from accounts.permissions import CAN_CONFIGURE, OWNER_ONLY, role_required
-from oteapp import tasks
-from oteapp.digests import (
+from oteapp.jobs import tasks
+from oteapp.jobs.digests import (
     DigestError,
     digest_eligible,
     digest_membership_from_token,
     digest_preference_set,
     digest_preview_period,
 )
+from oteapp.jobs.snapshots import SnapshotError, snapshot_month_get, snapshot_reopen
 from oteapp.models import DigestDelivery, MonthlyActual
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import months_with_actuals
-from oteapp.snapshots import SnapshotError, snapshot_month_get, snapshot_reopen
 
 logger = logging.getLogger(__name__)
 

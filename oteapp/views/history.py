@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from oteapp import charts
 from oteapp.selectors import SOURCE_LIVE, attainment_history_get
+from oteapp.views import charts
 from oteapp.views.common import render_tab, selected_month
 
 SPANS = (12, 24, 36)

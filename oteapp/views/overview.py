@@ -13,9 +13,10 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
 from accounts.models import Organization
-from oteapp import charts, engine
+from oteapp import engine
 from oteapp.months import format_month
 from oteapp.selectors import month_report_get, month_reports_get, trailing_months
+from oteapp.views import charts
 from oteapp.views.common import MonthChoice, render_tab, selected_month
 
 TREND_MONTHS = 12

@@ -35,7 +35,6 @@ from django_htmx.http import trigger_client_event
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
 from oteapp.forms.whatif import ScenarioForms
-from oteapp.fragments import organization_value_get
 from oteapp.selectors import (
     month_active_reps_get,
     month_actuals_get,
@@ -55,6 +54,7 @@ from oteapp.templatetags.ote import (
     units,
 )
 from oteapp.views.common import MonthChoice, error_status, render_cached_tab, render_tab, selected_month
+from oteapp.views.fragments import organization_value_get
 
 TEMPLATE = "oteapp/whatif/page.html"
 RESULTS_ID = "whatif-results"
@@ -205,7 +205,7 @@ def _ready_get(token: str) -> Baseline | None:
 
 def _baseline_get(request: HttpRequest, month: date) -> Baseline:
     """The month's baseline, computed once per data version and kept in this process's memory as it is. The
-    fragments cache (oteapp/fragments.py) holds only a token naming it, so it still decides how long a baseline
+    fragments cache (oteapp/views/fragments.py) holds only a token naming it, so it still decides how long a baseline
     lives (its data version, its size, a clear()), while a recalculation does not unpickle the baseline every
     time: 2.4 ms for 400 reps, more than computing the scenario's report. A baseline dropped from memory by
     the bound above is computed again."""

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
-from oteapp.config_files import decimal_text
+from oteapp.files.configuration import decimal_text
 from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.services.actuals import CENT, actual_fields, number_text
@@ -345,7 +345,7 @@ def draw_config_import(world: World, data: st.DataObject) -> Request:
 def check_config_import(world: World, request: Request, sent: Sent) -> None:
     import json
 
-    from oteapp.config_files import config_export
+    from oteapp.files.configuration import config_export
 
     document = json.loads(request.context["content"], parse_float=Decimal, parse_int=Decimal)
     with organization_context(world.organization):

@@ -11,9 +11,9 @@ from django.test import Client
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
 from accounts.services import invitation_token
 from accounts.tenancy import organization_context
-from oteapp.digests import digest_unsubscribe_token
+from oteapp.jobs.digests import digest_unsubscribe_token
+from oteapp.jobs.snapshots import snapshots_compute
 from oteapp.models import OrganizationSettings, Rep
-from oteapp.snapshots import snapshots_compute
 from tests.factories import UserFactory, actual_create, rep_create
 
 OCTOBER = date(2026, 10, 1)

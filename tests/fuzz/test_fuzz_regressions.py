@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
 from accounts.models import Invitation, Organization
-from oteapp import snapshots
+from oteapp.jobs import snapshots
 from tests.fuzz.conftest import World
 from tests.fuzz.harness import HTMX, fingerprint
 

@@ -26,9 +26,9 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Organization, User
 from config.celery import app as celery_app
+from oteapp.jobs.snapshots import organization_today
 from oteapp.models import OrganizationSettings, Rep
 from oteapp.months import month_add
-from oteapp.snapshots import organization_today
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 
 ROOT = Path(__file__).resolve().parents[2]

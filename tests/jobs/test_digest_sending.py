@@ -12,11 +12,11 @@ from django.core import mail
 from django.db import connection
 
 from accounts.tenancy import organization_context
-from oteapp import tasks
-from oteapp.digests import _claim_next, digest_content_get, month_close_batch
+from oteapp.jobs import tasks
+from oteapp.jobs.digests import _claim_next, digest_content_get, month_close_batch
+from oteapp.jobs.snapshots import snapshots_compute
 from oteapp.models import DigestDelivery, DigestState, OrganizationSettings
 from oteapp.selectors import month_report_get, organization_config_get
-from oteapp.snapshots import snapshots_compute
 from tests.jobs.conftest import worked_example_org
 from tests.jobs.mail_backends import CountingBackend
 

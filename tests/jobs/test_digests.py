@@ -15,10 +15,10 @@ from django.test import Client
 
 from accounts.models import Membership
 from accounts.tenancy import organization_context
-from oteapp.digests import digest_content_get, digest_message_build, digest_unsubscribe_url
+from oteapp.jobs.digests import digest_content_get, digest_message_build, digest_unsubscribe_url
+from oteapp.jobs.snapshots import snapshots_backfill
 from oteapp.models import AuditEvent, DigestDelivery, DigestState, MonthlySnapshot
 from oteapp.selectors import month_report_get
-from oteapp.snapshots import snapshots_backfill
 from oteapp.templatetags.ote import money, pct, ratio, signed_money
 from tests.jobs.conftest import ROOT, actuals_add
 

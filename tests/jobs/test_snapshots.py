@@ -10,11 +10,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import organization_context
-from oteapp.digests import month_close_batch
 from oteapp.engine import config_from_dict, config_to_dict
-from oteapp.models import AuditEvent, MonthlyActual, MonthlySnapshot, OrganizationSettings
-from oteapp.selectors import month_report_get
-from oteapp.snapshots import (
+from oteapp.jobs.digests import month_close_batch
+from oteapp.jobs.snapshots import (
     AUDIT_ACTION_REOPEN,
     SnapshotError,
     snapshot_reopen,
@@ -22,6 +20,8 @@ from oteapp.snapshots import (
     snapshots_compute,
     snapshots_refresh_request,
 )
+from oteapp.models import AuditEvent, MonthlyActual, MonthlySnapshot, OrganizationSettings
+from oteapp.selectors import month_report_get
 from tests.jobs.conftest import worked_example_org
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_the_jobs_work_as_the_runtime_role_under_row_level_security(db, mailoutb
     """The superuser bypasses policies: run the batch jobs as the role requests use, with no organization
     set, to prove they scope themselves (cross_organization for batches, organization_context per org)."""
     from accounts.rls import rls_enabled
-    from oteapp.digests import digests_send
+    from oteapp.jobs.digests import digests_send
 
     if not rls_enabled():
         pytest.skip("row-level security is PostgreSQL with DATABASE_RLS_ROLE only")
@@ -246,7 +246,7 @@ SEP = date(2026, 9, 1)
 def test_the_postgresql_statements_and_the_orm_give_the_same_snapshots(db, monkeypatch):
     """snapshots_compute reads and writes with its own statements on PostgreSQL and with the ORM elsewhere;
     both must store exactly the same rows, created and then updated, in the backfill and the nightly job."""
-    from oteapp import snapshots
+    from oteapp.jobs import snapshots
 
     ids = [o.organization.pk for o in _varied_orgs()]
     later = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -270,7 +270,7 @@ def test_the_postgresql_statements_and_the_orm_give_the_same_snapshots(db, monke
 
 def test_the_nightly_job_computes_each_organizations_open_months(db):
     """Open months are those not over in the organization's timezone, and only those with actuals."""
-    from oteapp.snapshots import open_months_get, snapshots_open_months_compute
+    from oteapp.jobs.snapshots import open_months_get, snapshots_open_months_compute
 
     orgs = _varied_orgs()
     ids = [o.organization.pk for o in orgs]
@@ -306,7 +306,7 @@ def test_a_failed_write_rolls_the_whole_batch_back(spec_org, monkeypatch):
     nothing of the batch is kept."""
     from django.db import IntegrityError
 
-    from oteapp import snapshots
+    from oteapp.jobs import snapshots
 
     organization = spec_org.organization
     snapshots_compute(months_by_organization={organization.pk: [SEP, OCT]}, now=AFTER_CLOSE)
@@ -329,7 +329,7 @@ def test_the_nightly_job_rewrites_exactly_the_organization_whose_data_changed(db
     """Across a batch, a change to one organization's actuals rewrites that organization's open month and no
     other row (xmin): one UPDATE statement (the writes bind their JSON on the server, through Django's cursor,
     so they are in its query log), the stored report is the dashboard's, and running again writes nothing."""
-    from oteapp.snapshots import snapshots_open_months_compute
+    from oteapp.jobs.snapshots import snapshots_open_months_compute
 
     orgs = [worked_example_org(f"Org {i}", months={NOV: Decimal(1)}) for i in range(4)]
     ids = [o.organization.pk for o in orgs]

@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.tenancy import organization_context
-from oteapp import tasks
 from oteapp.engine import config_to_dict
+from oteapp.jobs import tasks
+from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import DigestDelivery, DigestState, MonthlySnapshot
 from oteapp.months import format_month
 from oteapp.selectors import month_report_get
-from oteapp.snapshots import snapshots_refresh_request
 from oteapp.templatetags.ote import money
 from tests.jobs.conftest import worked_example_org
 

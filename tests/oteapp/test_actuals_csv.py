@@ -9,7 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import organization_context
-from oteapp.actuals_csv import ActualsImportError, PlannedChange, PlannedRep, actuals_csv_import, actuals_csv_preview
+from oteapp.files.actuals_csv import (
+    ActualsImportError,
+    PlannedChange,
+    PlannedRep,
+    actuals_csv_import,
+    actuals_csv_preview,
+)
 from oteapp.models import AuditEvent, MonthlyActual, Rep
 from tests.factories import actual_create, rep_create
 from tests.oteapp.test_config_files import database_state

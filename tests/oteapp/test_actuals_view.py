@@ -447,7 +447,7 @@ def test_apply_refuses_a_token_that_was_tampered_with_or_belongs_to_another_orga
 ):
     before = tenant_rows_fingerprint()
     forged = owner_client.post(url(organization, "apply"), {"token": "eyJjc3YiOiIifQ:forged"})
-    foreign_salt = f"oteapp.actuals_csv:{other_organization.pk}:{owner.pk}"
+    foreign_salt = f"oteapp.files.actuals_csv:{other_organization.pk}:{owner.pk}"
     foreign = signing.dumps({"csv": CSV_HEADER + "2026-10,Ana,closer,9,,,,\n", "plan": ""}, salt=foreign_salt)
     replayed = owner_client.post(url(organization, "apply"), {"token": foreign})
 

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from accounts.tenancy import organization_context
-from oteapp.audit import audit_changes
 from oteapp.models import AuditEvent, OrganizationSettings
+from oteapp.services.audit import audit_changes
 from tests.factories import UserFactory
 from tests.factories import rep_create as make_rep
 

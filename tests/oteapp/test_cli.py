@@ -17,8 +17,8 @@ from django.db import connection
 
 from accounts.models import MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
-from oteapp.actuals_csv import ActualsImportError, actuals_csv_import
-from oteapp.config_files import ConfigImportError, config_export_json, config_import
+from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_import
+from oteapp.files.configuration import ConfigImportError, config_export_json, config_import
 from oteapp.models import SalesRole
 from tests.factories import UserFactory
 from tests.oteapp.test_config_files import database_state

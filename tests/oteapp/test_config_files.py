@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import Membership, Organization, User
 from accounts.tenancy import NoOrganizationInContext, organization_context
-from oteapp.config_files import ConfigImportError, config_export, config_export_json, config_import
+from oteapp.files.configuration import ConfigImportError, config_export, config_export_json, config_import
 from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from tests.factories import organization_with_members, rep_create
 

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.tenancy import organization_context
 from oteapp import engine
-from oteapp.config_files import ConfigImportError
+from oteapp.files.configuration import ConfigImportError
 from oteapp.models import AuditEvent, SalesRole
 from oteapp.services.configuration import (
     ConfigurationError,

@@ -1,4 +1,4 @@
-"""Cached report fragments (oteapp/fragments.py) and the data version that keys them (oteapp migration 0003).
+"""Cached report fragments (oteapp/views/fragments.py) and the data version that keys them (oteapp migration 0003).
 
 What a user cares about: a cached screen is never stale, whatever changed the data and however it was
 changed, and it is never another member's or another organization's screen."""

@@ -40,7 +40,7 @@ def organization_with_data(reps: int, months: int, owner) -> Organization:
 
 
 def count_queries(client, url: str, **headers: str) -> int:
-    """Queries of the screen as computed: the fragment cache is emptied first (oteapp/fragments.py)."""
+    """Queries of the screen as computed: the fragment cache is emptied first (oteapp/views/fragments.py)."""
     # Warm up first: switching organization writes the session once, which is not the screen's cost.
     client.get(url, headers=headers)
     caches["fragments"].clear()

@@ -8,7 +8,7 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization
-from oteapp.snapshots import SnapshotStats, organization_id_batches, snapshots_backfill
+from oteapp.jobs.snapshots import SnapshotStats, organization_id_batches, snapshots_backfill
 
 
 class Command(BaseCommand):

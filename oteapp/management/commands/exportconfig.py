@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.tenancy import organization_context
-from oteapp.config_files import config_export_json
+from oteapp.files.configuration import config_export_json
 from oteapp.management.base import OrganizationCommand
 
 

@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.tenancy import organization_context
-from oteapp.actuals_csv import ActualsImportError, actuals_csv_text
+from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_text
 from oteapp.management.base import OrganizationCommand
 from oteapp.services.actuals import actuals_file_apply
 

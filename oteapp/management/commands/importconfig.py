@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.tenancy import organization_context
-from oteapp.config_files import ConfigImportError
+from oteapp.files.configuration import ConfigImportError
 from oteapp.management.base import OrganizationCommand
 from oteapp.services.configuration import configuration_import
 

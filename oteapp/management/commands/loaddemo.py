@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.services import organization_create
 from accounts.tenancy import organization_context
+from oteapp.jobs.snapshots import snapshots_backfill
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
-from oteapp.snapshots import snapshots_backfill
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@example.com"

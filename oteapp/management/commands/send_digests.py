@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization
 from accounts.tenancy import organization_context
-from oteapp.digests import (
+from oteapp.jobs.digests import (
     digest_recipients_get,
     digests_due,
     digests_prepare,
@@ -19,9 +19,9 @@ from oteapp.digests import (
     digests_send,
     period_is_closed,
 )
+from oteapp.jobs.snapshots import organization_id_batches
 from oteapp.models import MonthlyActual
 from oteapp.months import parse_month
-from oteapp.snapshots import organization_id_batches
 
 
 class Command(BaseCommand):

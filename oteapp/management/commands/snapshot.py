@@ -1,6 +1,6 @@
 """`manage.py snapshot (--month YYYY-MM | --open) [--org SLUG] [--reopen [--actor EMAIL]]`: compute snapshots now.
 
-`--month` computes one month (a closed month is frozen, see oteapp/snapshots.py); `--open` is the nightly job
+`--month` computes one month (a closed month is frozen, see oteapp/jobs/snapshots.py); `--open` is the nightly job
 (every open month); `--reopen` recomputes a frozen month with today's configuration (audited)."""
 
 import argparse
@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization, User
 from accounts.tenancy import organization_context
-from oteapp.months import parse_month
-from oteapp.snapshots import (
+from oteapp.jobs.snapshots import (
     SnapshotError,
     SnapshotStats,
     organization_id_batches,
@@ -19,6 +18,7 @@ from oteapp.snapshots import (
     snapshots_compute,
     snapshots_open_months_compute,
 )
+from oteapp.months import parse_month
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from accounts.models import Organization, User
 from accounts.tenancy import organization_context
-from oteapp import digests, snapshots
+from oteapp.jobs import digests, snapshots
 from oteapp.months import format_month, parse_month
 
 logger = logging.getLogger(__name__)

@@ -35,14 +35,14 @@ from accounts.models import MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
 from oteapp import engine
 from oteapp.engine.numbers import RATIO, quantize
-from oteapp.models import DigestDelivery, DigestState, MonthlyActual, MonthlySnapshot, OrganizationSettings
-from oteapp.months import format_month, month_add
-from oteapp.selectors import month_report_get, organization_config_get
-from oteapp.snapshots import (
+from oteapp.jobs.snapshots import (
     month_is_closed,
     organization_today,
     snapshots_freeze,
 )
+from oteapp.models import DigestDelivery, DigestState, MonthlyActual, MonthlySnapshot, OrganizationSettings
+from oteapp.months import format_month, month_add
+from oteapp.selectors import month_report_get, organization_config_get
 
 logger = logging.getLogger(__name__)
 

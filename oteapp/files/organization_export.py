@@ -5,7 +5,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
-from oteapp.config_files import config_export
+from oteapp.files.configuration import config_export
 from oteapp.models import AuditEvent, MonthlyActual, MonthlySnapshot, Rep
 from oteapp.months import format_month
 

@@ -29,9 +29,9 @@ from django.db import transaction
 
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
-from oteapp.audit import audit_events_create
 from oteapp.models import CompModel, OrganizationSettings, Rep, RoleKind, SalesRole
 from oteapp.selectors import organization_roles, organization_settings_get
+from oteapp.services.audit import audit_events_create
 
 CONFIG_VERSION = "2.0"
 LEGACY_VERSION = "1.1"

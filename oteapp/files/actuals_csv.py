@@ -21,8 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from oteapp.audit import audit_events_create
-from oteapp.config_files import (
+from oteapp.files.configuration import (
     MONEY,
     UNITS,
     FileImportError,
@@ -35,6 +34,7 @@ from oteapp.config_files import (
 )
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
+from oteapp.services.audit import audit_events_create
 
 COLUMNS = ("month", "rep", "role", "deals", "meetings", "team_deals", "revenue", "start_date")
 REQUIRED_COLUMNS = ("month", "rep", "role")

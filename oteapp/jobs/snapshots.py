@@ -36,11 +36,11 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from config.db import server_binding_cursor
 from oteapp import engine
-from oteapp.audit import audit_changes
 from oteapp.engine.report import build
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import EmployedRep, config_from_models, employed_reps, rep_months
+from oteapp.services.audit import audit_changes
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
@@ -97,7 +97,7 @@ def _lock_organizations(organization_ids: list[int]) -> None:
         return  # SQLite (development) serializes writers by itself
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('oteapp.snapshots'), (id %% 2147483647)::int) "
+            "SELECT pg_advisory_xact_lock(hashtext('oteapp.jobs.snapshots'), (id %% 2147483647)::int) "
             "FROM unnest(%s::bigint[]) AS id",
             [sorted(organization_ids)],
         )
@@ -692,7 +692,7 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
         # No broker to coalesce in (development, most tests): compute right away.
         snapshots_refresh_run(organization_id=organization_id, tokens=tokens)
         return
-    from oteapp.tasks import snapshots_refresh
+    from oteapp.jobs.tasks import snapshots_refresh
 
     debounce = settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS
     pipe = _redis().pipeline()

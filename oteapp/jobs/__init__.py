@@ -1,0 +1,1 @@
+"""Background jobs: monthly snapshots, digests, and the thin Celery tasks that run them."""
