@@ -5,8 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -105,7 +107,7 @@ class Command(BaseCommand):
     def _print_login(self) -> None:
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo organization ready: log in at http://127.0.0.1:8000/accounts/login/ "
+                f"Demo organization ready: log in at {settings.SITE_URL.rstrip('/')}{reverse('account_login')} "
                 f"as {DEMO_EMAIL} / {DEMO_PASSWORD}"
             )
         )
