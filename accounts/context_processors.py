@@ -5,29 +5,11 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django_htmx.jinja import htmx_script
 
-from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, CAN_MANAGE_MEMBERS
-from oteapp.views.navigation import TABS
-
-
-def organization(request: HttpRequest) -> dict:
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        return {}
-    return {
-        "organization": request.organization,
-        "tabs": TABS,
-        "membership": membership,
-        "can_configure": membership.role in CAN_CONFIGURE,
-        "can_enter_actuals": membership.role in CAN_ENTER_ACTUALS,
-        "can_manage_members": membership.role in CAN_MANAGE_MEMBERS,
-    }
-
 
 @functools.cache
 def _layout_links() -> dict[str, str]:
-    """Resolved once per process: reverse() and static() cost 50-110 µs each here and the layout needs ten on
-    every page (bench/FINDINGS.md), while their results depend only on the URL configuration and the static
-    files' manifest, both fixed for the life of a process."""
+    """Resolved once per process: the links depend only on the URL configuration and the static files'
+    manifest, both fixed for the life of a process, and every page's layout needs them."""
     return {
         "home": reverse("home"),
         "organization_list": reverse("organization_list"),

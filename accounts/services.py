@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
+from accounts.signals import organization_created
 from accounts.tenancy import organization_context
 
 INVITATION_SALT = "accounts.invitation"
@@ -45,14 +46,12 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def organization_create(*, name: str, owner: User | None = None, slug: str | None = None) -> Organization:
-    """A new organization with default settings and the three sales roles; `owner` becomes its owner."""
-    from oteapp.services import organization_defaults_create
-
+    """A new organization (`organization_created` lets other apps add their defaults); `owner` becomes its owner."""
     organization = Organization.objects.create(name=name.strip(), slug=slug or _unique_slug(name))
     with organization_context(organization):
         if owner is not None:
             Membership.objects.create(organization=organization, user=owner, role=MemberRole.OWNER)
-        organization_defaults_create(organization=organization)
+        organization_created.send(sender=Organization, organization=organization)
     return organization
 
 
@@ -188,9 +187,5 @@ def organization_delete(*, organization: Organization, actor: Membership, confir
         raise MembershipError("Only an owner can delete the organization.")
     if confirmation.strip() != organization.slug:
         raise MembershipError(f"Type {organization.slug} to confirm.")
-    from oteapp.models import Rep
-
     with organization_context(organization):
-        # Reps protect their role from deletion one by one; the whole organization goes, so first them.
-        Rep.objects.filter(organization=organization).delete()
         organization.delete()

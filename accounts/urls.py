@@ -10,6 +10,5 @@ urlpatterns = [
     path("members/<int:membership_id>/role/", views.membership_role_view, name="member_role"),
     path("members/<int:membership_id>/remove/", views.membership_remove_view, name="member_remove"),
     path("organization/", views.organization_settings_view, name="organization_settings"),
-    path("organization/export/", views.organization_export_view, name="organization_export"),
     path("organization/delete/", views.organization_delete_view, name="organization_delete"),
 ]

@@ -1,7 +1,26 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _install_data_version_triggers(app_config: AppConfig, using: str, **kwargs) -> None:
+    if app_config.name != "oteapp":  # post_migrate fires per app; once per migrate is enough
+        return
+    from oteapp.data_version import install_triggers
+
+    install_triggers(db=connections[using])
 
 
 class OteappConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "oteapp"
     verbose_name = "OTE & team performance"
+
+    def ready(self) -> None:
+        from accounts.signals import organization_created
+        from oteapp.services.organizations import organization_defaults_create
+
+        # Every new organization gets its settings and sales roles (accounts knows nothing of them).
+        organization_created.connect(organization_defaults_create, dispatch_uid="oteapp.organization_defaults")
+        # After every migrate, so the data_version triggers follow oteapp.data_version.REPORT_MODELS.
+        post_migrate.connect(_install_data_version_triggers, dispatch_uid="oteapp.data_version")

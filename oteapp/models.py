@@ -67,7 +67,8 @@ class SalesRole(TenantModel):
 
 
 class Rep(TenantModel):
-    role = models.ForeignKey(SalesRole, on_delete=models.PROTECT, related_name="reps", db_index=False)
+    # RESTRICT: a role with reps cannot be deleted, except together with its organization (cascade).
+    role = models.ForeignKey(SalesRole, on_delete=models.RESTRICT, related_name="reps", db_index=False)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     start_date = models.DateField(null=True, blank=True)

@@ -1,6 +1,17 @@
 """Every tab owns its routes (oteapp/views/<tab>.py); this module only gathers them."""
 
-from oteapp.views import actuals, audit, configuration, digests, history, overview, performance, pnl, whatif
+from oteapp.views import (
+    actuals,
+    audit,
+    configuration,
+    digests,
+    history,
+    organization_data,
+    overview,
+    performance,
+    pnl,
+    whatif,
+)
 
 app_name = "oteapp"
 
@@ -14,4 +25,5 @@ urlpatterns = [
     *history.urlpatterns,
     *audit.urlpatterns,
     *digests.urlpatterns,
+    *organization_data.urlpatterns,
 ]

@@ -16,8 +16,9 @@ DEFAULT_ROLES = (
 )
 
 
-def organization_defaults_create(*, organization: Organization) -> None:
-    """Settings and the three sales roles of a new organization."""
+def organization_defaults_create(*, organization: Organization, **signal_kwargs: object) -> None:
+    """Settings and the three sales roles of a new organization: the receiver of accounts' organization_created
+    (connected in OteappConfig.ready)."""
     OrganizationSettings.objects.create(organization=organization)
     SalesRole.objects.bulk_create(
         SalesRole(organization=organization, position=position, **role)
