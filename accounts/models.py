@@ -1,8 +1,5 @@
-from functools import lru_cache
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 from accounts.tenancy import TenantModel
@@ -43,16 +40,6 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.email
 
-    def get_session_auth_hash(self) -> str:
-        # Checked on every signed-in request: an HMAC of the password hash under the secret key, so it is
-        # computed once per pair and process (a password change is a new pair, and signs the sessions out).
-        return _session_auth_hash(self.password, settings.SECRET_KEY)
-
-
-@lru_cache(maxsize=4096)
-def _session_auth_hash(password: str, secret_key: str) -> str:
-    return User(password=password)._get_session_auth_hash(secret=secret_key)
-
 
 class Organization(models.Model):
     """The tenant. Its id is the distribution key of every tenant-owned table."""
@@ -60,7 +47,7 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Bumped by database triggers (oteapp migration 0003) whenever the organization or any data its reports
+    # Bumped by database triggers (oteapp/data_version.py) whenever the organization or any data its reports
     # read changes; cached report fragments are keyed by it, so they can never outlive the data they show.
     data_version = models.BigIntegerField(default=0, editable=False)
 
@@ -110,17 +97,3 @@ class Invitation(TenantModel):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.organization_id}"
-
-
-class Session(AbstractBaseSession):
-    """Django's database session with its user's id beside the signed data, so that a request's first
-    statement can join session, user and membership (accounts.selectors.request_context_get). The id is a
-    copy made when the session is saved; the signed data stays the authority and is checked against it."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
-
-    @classmethod
-    def get_session_store_class(cls):
-        from accounts.sessions import SessionStore
-
-        return SessionStore

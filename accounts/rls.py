@@ -2,37 +2,34 @@
 
 Every tenant table gets a policy comparing `organization_id` with the setting `app.organization_id`.
 Requests run in one transaction as the runtime role (settings.DATABASE_RLS_ROLE: neither owner nor
-superuser, so policies apply) with the setting made by `set_config(..., true)`, i.e. SET LOCAL.
-Without the setting a query sees no tenant rows. Migrations run as the tables' owner.
-
-A request's settings are made just before the first statement of its transaction (`RequestSettings`), not
-when the transaction opens: a screen served from the fragment cache runs no statement in it, and then
-PostgreSQL sees neither BEGIN, nor the settings, nor COMMIT.
+superuser, so policies apply). At the start of that transaction, `request_settings_set` makes the role, the
+user (`app.user_id`: a user may read their own memberships) and the admin's bypass with one statement; the
+organization (`app.organization_id`) follows once the membership is checked (`accounts.tenancy`). All are
+`set_config(..., true)`, i.e. SET LOCAL: they end with the transaction. Without the organization setting a
+query sees no tenant rows. Migrations run as the tables' owner.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-
-from config.db import default_vendor
 
 ORGANIZATION_SETTING = "app.organization_id"
 USER_SETTING = "app.user_id"
 BYPASS_SETTING = "app.rls_bypass"
 POLICY = "tenant_isolation"
 OWN_MEMBERSHIPS_POLICY = "own_memberships"
+# Tables the runtime role may only read: Django fills them during migrate.
+READ_ONLY_TABLES = ("django_content_type", "auth_permission")
 
 _CURRENT_ORG = f"nullif(current_setting('{ORGANIZATION_SETTING}', true), '')::bigint"
 _BYPASS = f"coalesce(current_setting('{BYPASS_SETTING}', true), '') = 'on'"
 
 
-def rls_enabled(db: BaseDatabaseWrapper = connection) -> bool:
-    vendor = default_vendor() if db is connection else db.vendor
-    return vendor == "postgresql" and bool(settings.DATABASE_RLS_ROLE)
+def rls_enabled() -> bool:
+    return bool(settings.DATABASE_RLS_ROLE)
 
 
 def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) -> str:
@@ -45,67 +42,19 @@ def set_setting(name: str, value: str, *, db: BaseDatabaseWrapper = connection) 
         return cursor.fetchone()[0]
 
 
-# The request's settings while its transaction runs (a context variable, like Django's connections themselves).
-_request_settings: ContextVar["RequestSettings | None"] = ContextVar("rls_request_settings", default=None)
+def request_settings_set(*, user_id: int | None, bypass: bool) -> None:
+    """The start of a request's transaction: the runtime role, the signed-in user and the admin's bypass."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('role', %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
+            [settings.DATABASE_RLS_ROLE, USER_SETTING, str(user_id or ""), BYPASS_SETTING, "on" if bypass else ""],
+        )
 
 
-class RequestSettings:
-    """The row-level-security settings of one request's transaction, made by one statement sent just before
-    the transaction's first: the runtime role, the user, the admin's bypass and the organization then in
-    context (`accounts.tenancy`). Used as `with RequestSettings(...)` inside the request's transaction: an
-    execute wrapper sends them, if the transaction has a statement at all."""
-
-    def __init__(
-        self,
-        *,
-        user_id: Callable[[], int | None],
-        bypass: Callable[[], bool],
-        organization_id: Callable[[], int | None],
-        db: BaseDatabaseWrapper = connection,
-    ) -> None:
-        self._user_id, self._bypass, self._organization_id, self.db = user_id, bypass, organization_id, db
-        self.pending = True
-        self._wrapper = db.execute_wrapper(self)
-
-    def __enter__(self) -> "RequestSettings":
-        self._token = _request_settings.set(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        try:
-            self._wrapper.__exit__(*exc_info)
-        finally:
-            _request_settings.reset(self._token)
-
-    def __call__(self, execute, sql, params, many, context):
-        if self.pending:
-            # First, so that what the callables may query (the session, the user) passes straight through.
-            self.pending = False
-            organization_id = self._organization_id()
-            with self.db.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('role', %s, true), set_config(%s, %s, true), set_config(%s, %s, true), "
-                    "set_config(%s, %s, true)",
-                    [
-                        settings.DATABASE_RLS_ROLE,
-                        USER_SETTING, str(self._user_id() or ""),
-                        BYPASS_SETTING, "on" if self._bypass() else "",
-                        ORGANIZATION_SETTING, "" if organization_id is None else str(organization_id),
-                    ],
-                )
-        return execute(sql, params, many, context)
-
-
-def request_settings_pending() -> bool:
-    """True while a request's transaction has run no statement yet (its settings are still to be made)."""
-    request = _request_settings.get()
-    return request is not None and request.pending
-
-
-def end_request(*, db: BaseDatabaseWrapper = connection) -> None:
-    """Back to the connection's own role before the transaction ends (it may be a test's savepoint)."""
-    with db.cursor() as cursor:
+def request_settings_reset() -> None:
+    """Back to the connection's own role and no settings, for a request's transaction nested in another (a
+    test's), whose SET LOCALs would otherwise outlive the request."""
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('role', 'none', true), set_config(%s, '', true), set_config(%s, '', true), "
             "set_config(%s, '', true)",
@@ -126,8 +75,13 @@ def cross_organization() -> Iterator[None]:
         set_setting(BYPASS_SETTING, previous)
 
 
-def install_policies(*, tables: list[str], membership_table: str, db: BaseDatabaseWrapper = connection) -> None:
-    """Idempotent: the runtime role, its grants, and one policy per tenant table."""
+def install_policies(
+    *, tables: list[str], membership_table: str, runtime_tables: list[str], db: BaseDatabaseWrapper = connection
+) -> None:
+    """Idempotent: the runtime role, its grants, and one policy per tenant table.
+
+    The runtime role may read and write `runtime_tables` (the models' tables and the cache table), read
+    READ_ONLY_TABLES, use the sequences, and nothing else: no rights on django_migrations, no DDL."""
     role = settings.DATABASE_RLS_ROLE
     quoted_role = db.ops.quote_name(role)
     with db.cursor() as cursor:
@@ -136,7 +90,10 @@ def install_policies(*, tables: list[str], membership_table: str, db: BaseDataba
             # NOLOGIN here: requests SET ROLE to it. Production creates it WITH LOGIN (README).
             cursor.execute(f"CREATE ROLE {quoted_role} NOLOGIN NOSUPERUSER NOBYPASSRLS")
         cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted_role}")
-        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted_role}")
+        cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted_role}")
+        for table in runtime_tables:
+            privileges = "SELECT" if table in READ_ONLY_TABLES else "SELECT, INSERT, UPDATE, DELETE"
+            cursor.execute(f"GRANT {privileges} ON {db.ops.quote_name(table)} TO {quoted_role}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted_role}")
         for table in tables:
             name = db.ops.quote_name(table)

@@ -3,7 +3,7 @@
 Requests (OrganizationMiddleware) and tasks enter `organization_context`; the default manager of every
 tenant-owned model refuses to query outside it, so a forgotten filter raises instead of leaking.
 A ContextVar reset with its token (not a thread-local) cannot leak one task's tenant into the next.
-On PostgreSQL the same organization is also set for row-level security (accounts/rls.py).
+The same organization is also set in the database for row-level security (accounts/rls.py).
 """
 
 from collections.abc import Iterator
@@ -12,6 +12,8 @@ from contextvars import ContextVar, Token
 
 from django.db import DatabaseError, connection, models
 from django.db.transaction import TransactionManagementError
+
+from accounts import rls
 
 _current_organization_id: ContextVar[int | None] = ContextVar("current_organization_id", default=None)
 
@@ -30,57 +32,39 @@ def current_organization_id() -> int:
     return organization_id
 
 
-OrganizationToken = tuple[Token, str | None]
-
-
 def organization_in_context() -> int | None:
     return _current_organization_id.get()
 
 
-def enter_organization(organization_id: int, *, database_previous: str | None = None) -> OrganizationToken:
-    """Make `organization_id` current here and, for row-level security, in the database. A caller whose own
-    query already set it there (`request_membership_get`) passes the setting's previous value instead."""
-    from accounts import rls
-
-    if database_previous is not None:
-        previous_setting = database_previous
-    elif rls.rls_enabled():
-        if rls.request_settings_pending():
-            # The request's first statement will set it from this context; until then the database holds what
-            # the enclosing context would have it hold.
-            outer = _current_organization_id.get()
-            previous_setting = "" if outer is None else str(outer)
-        else:
-            previous_setting = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id))
-    else:
-        previous_setting = None
-    return _current_organization_id.set(organization_id), previous_setting
+def enter_organization(organization_id: int) -> Token:
+    """Make `organization_id` current here and, for row-level security, in the database (SET LOCAL in a
+    transaction). The request's middleware leaves the database setting to its transaction's end."""
+    if rls.rls_enabled():
+        rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id))
+    return _current_organization_id.set(organization_id)
 
 
-def leave_organization(token: OrganizationToken, *, restore_database: bool = True) -> None:
-    """`restore_database=False` when the transaction ends right after, taking its SET LOCAL with it."""
-    from accounts import rls
-
-    context_token, previous_setting = token
-    _current_organization_id.reset(context_token)
-    if previous_setting is None or not restore_database or rls.request_settings_pending():
-        return
-    try:
-        rls.set_setting(rls.ORGANIZATION_SETTING, previous_setting)
-    except (DatabaseError, TransactionManagementError):
-        # A failed transaction accepts only its rollback, which undoes the SET LOCAL as well.
-        if not connection.in_atomic_block:
-            raise
+def leave_organization(token: Token) -> None:
+    _current_organization_id.reset(token)
 
 
 @contextmanager
 def organization_context(organization: "models.Model | int") -> Iterator[None]:
+    """The organization for the block, here and in the database; both are put back as they were after it."""
     organization_id = organization if isinstance(organization, int) else organization.pk
-    token = enter_organization(organization_id)
+    previous = rls.set_setting(rls.ORGANIZATION_SETTING, str(organization_id)) if rls.rls_enabled() else None
+    token = _current_organization_id.set(organization_id)
     try:
         yield
     finally:
-        leave_organization(token)
+        _current_organization_id.reset(token)
+        if previous is not None:
+            try:
+                rls.set_setting(rls.ORGANIZATION_SETTING, previous)
+            except (DatabaseError, TransactionManagementError):
+                # A failed transaction accepts only its rollback, which undoes the SET LOCAL as well.
+                if not connection.in_atomic_block:
+                    raise
 
 
 class TenantManager(models.Manager):

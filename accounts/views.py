@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
@@ -157,7 +157,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             invitation=invitation, password=form.cleaned_data["password1"], first_name=form.cleaned_data["first_name"]
         )
         invitation_accept(invitation=invitation, user=user)
-        login(request, user, backend="accounts.backends.ModelBackend")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to {invitation.organization.name}.")
         return redirect("oteapp:overview", org_slug=invitation.organization.slug)
     return render(request, "accounts/invitation_signup.html", {**context, "form": form})
@@ -167,17 +167,6 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 @role_required(OWNER_ONLY)
 def organization_settings_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "accounts/organization_settings.html", {"active_tab": "members"})
-
-
-@require_safe
-@role_required(OWNER_ONLY)
-def organization_export_view(request: HttpRequest, org_slug: str) -> HttpResponse:
-    from oteapp.files.organization_export import organization_data_export
-
-    data = organization_data_export(organization=request.organization)
-    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    response["Content-Disposition"] = f'attachment; filename="{org_slug}-export.json"'
-    return response
 
 
 @require_POST

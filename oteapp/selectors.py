@@ -36,6 +36,17 @@ def _decimals(values: list) -> tuple[Decimal, ...]:
     return tuple(Decimal(str(value)) for value in values or ())
 
 
+# What the engine's configuration is built from: the only columns of the settings and roles that the snapshot job
+# loads (as plain rows with these attribute names) and that config_from_models reads.
+SETTINGS_FIELDS = (
+    "timezone", "currency", "deal_value", "meeting_to_deal_rate", "comp_model", "monthly_operating_expenses",
+    "on_target_threshold", "at_risk_threshold", "misalignment_tolerance",
+)
+ROLE_FIELDS = (
+    "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+)
+
+
 def role_config(role: SalesRole) -> engine.RoleConfig:
     return engine.RoleConfig(
         key=role.key,
@@ -56,6 +67,7 @@ def role_config(role: SalesRole) -> engine.RoleConfig:
 
 
 def config_from_models(*, settings: OrganizationSettings, roles: list[SalesRole]) -> engine.OrgConfig:
+    """From the models, or from rows of SETTINGS_FIELDS and ROLE_FIELDS with the same attribute names."""
     return engine.OrgConfig(
         deal_value=settings.deal_value,
         meeting_to_deal_rate=settings.meeting_to_deal_rate,
@@ -184,12 +196,7 @@ def months_with_actuals(*, organization: Organization) -> list[date]:
     sql = _MONTHS_WITH_ACTUALS_SQL.format(table=connection.ops.quote_name(MonthlyActual._meta.db_table))
     with connection.cursor() as cursor:
         cursor.execute(sql, {"org": organization.pk})
-        return [_as_date(month) for (month,) in cursor.fetchall()]
-
-
-def _as_date(value: date | str) -> date:
-    # SQLite (make run) returns the aggregate's dates as text.
-    return value if isinstance(value, date) else date.fromisoformat(value)
+        return [month for (month,) in cursor.fetchall()]
 
 
 def latest_month_with_actuals(*, organization: Organization) -> date | None:

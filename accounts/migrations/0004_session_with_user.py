@@ -54,13 +54,11 @@ END $$
 
 
 def create_request_context_function(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(REQUEST_CONTEXT_FUNCTION)
+    schema_editor.execute(REQUEST_CONTEXT_FUNCTION)
 
 
 def drop_request_context_function(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS accounts_request_context(varchar, varchar, timestamptz)")
+    schema_editor.execute("DROP FUNCTION IF EXISTS accounts_request_context(varchar, varchar, timestamptz)")
 
 
 def copy_sessions(apps, schema_editor):
@@ -68,7 +66,13 @@ def copy_sessions(apps, schema_editor):
     from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
     from django.utils import timezone
 
-    from accounts.sessions import session_user_id
+    from django.contrib.auth import SESSION_KEY
+
+    def session_user_id(data: dict) -> int | None:
+        try:
+            return int(data[SESSION_KEY])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     OldSession = apps.get_model("sessions", "Session")
     NewSession = apps.get_model("accounts", "Session")

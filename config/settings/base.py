@@ -1,7 +1,8 @@
 """Settings shared by every environment, read from the environment (django-environ).
 
-The defaults are the embedded development set-up of `make run`: SQLite, tasks run eagerly,
-email printed to the console. Production overrides them in `production.py`.
+The defaults are development's (`make run`): PostgreSQL and Redis at DATABASE_URL and REDIS_URL (which
+scripts/with_servers.py sets to its embedded servers), a Celery worker, email printed to the console.
+Production overrides them in `production.py`.
 """
 
 from pathlib import Path
@@ -45,7 +46,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.RequestContextMiddleware",
     "accounts.middleware.TenantTransactionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -68,8 +68,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.organization",
                 "accounts.context_processors.layout",
+                "oteapp.context_processors.organization",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -77,27 +77,17 @@ TEMPLATES = [
 ]
 
 
-def prepared_statements(database: dict) -> dict:
-    """PostgreSQL: lets psycopg prepare the statement each signed-in request starts with after this many runs
-    on a connection (accounts.selectors.request_context_get); "none" never prepares, for a pgbouncer in
-    transaction mode older than 1.21. Django's own queries bind client-side and are never prepared."""
-    if database["ENGINE"].endswith("postgresql"):
-        threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
-        database.setdefault("OPTIONS", {})["prepare_threshold"] = None if threshold == "none" else int(threshold)
-    return database
-
-
-DATABASES = {"default": prepared_statements(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/oteapp")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # PostgreSQL row-level security (accounts/rls.py): requests run as this role, which must be neither
-# the tables' owner nor a superuser. Empty disables it (SQLite ignores it anyway).
+# the tables' owner nor a superuser. Empty disables it.
 DATABASE_RLS_ROLE = env("DATABASE_RLS_ROLE", default="ote_app")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -119,6 +109,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.OrganizationSignupForm"
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# The client address the per-IP limits count: behind N trusted proxies that each append to X-Forwarded-For, set
+# ALLAUTH_TRUSTED_PROXY_COUNT=N; behind one that sets a header of its own (e.g. X-Real-IP), set
+# ALLAUTH_TRUSTED_CLIENT_IP_HEADER to its name. Unset, the peer address counts and those headers are ignored.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default=None)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OTE] "
 
 # Content-Security-Policy: our own origin only, no inline script, no third-party host. Style
@@ -142,7 +137,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_ENGINE = "accounts.sessions"  # database sessions, read without the ORM
+# Django's database sessions: a Redis outage signs nobody out. Expired ones are deleted nightly (beat).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -165,17 +161,22 @@ FRAGMENT_CACHE = {
     "TIMEOUT": 3600,
     "OPTIONS": {"MAX_ENTRIES": env.int("FRAGMENT_CACHE_ENTRIES", default=500)},
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fragments": FRAGMENT_CACHE}
+# The default cache holds allauth's rate limits: in PostgreSQL (accounts migration 0006 creates the table), shared
+# by every process and still there while Redis is down.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+    "fragments": FRAGMENT_CACHE,
+}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OTE Dashboard <noreply@localhost>")
 
-# Celery. Development runs tasks in-process; production sets CELERY_TASK_ALWAYS_EAGER=false.
+# Celery on Redis, with a worker and beat in every environment (make run starts both; most tests run tasks eagerly).
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -199,6 +200,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "month-close": {"task": "oteapp.month_close", "schedule": crontab(minute=5)},
     "snapshots-nightly": {"task": "oteapp.snapshots_nightly", "schedule": crontab(hour=2, minute=30)},
+    "digests-sweep": {"task": "oteapp.digests_sweep", "schedule": crontab(minute="*/5")},
+    "sessions-clear": {"task": "accounts.sessions_clear", "schedule": crontab(hour=3, minute=15)},
 }
 
 # Background jobs (docs/jobs.md).

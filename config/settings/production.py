@@ -4,21 +4,17 @@ Every value comes from the environment; see README.md and .env.example.
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import FRAGMENT_CACHE, env, prepared_statements
+from config.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": prepared_statements(env.db("DATABASE_URL"))}
+DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
-CACHES = {
-    "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL},
-    "fragments": FRAGMENT_CACHE,
-}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)

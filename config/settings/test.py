@@ -1,11 +1,9 @@
 """Settings for the test suite: PostgreSQL and Redis, as in production."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env, prepared_statements
+from config.settings.base import env
 
 DEBUG = False
-DATABASES = {"default": prepared_statements(env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/oteapp"))}
-DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 0  # the request lookup is prepared from its first run
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The real-worker tests (tests/jobs) start a worker with these from the environment: a file backend and a queue.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")

@@ -24,7 +24,7 @@ import css_inline
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -450,8 +450,6 @@ RETURNING id, recipient_id, attempts, claimed_at
 
 def _claim_next(*, organization: Organization, period: date, exclude: set[int]) -> _Claim | None:
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        return _claim_next_orm(organization=organization, period=period, exclude=exclude, now=now)
     stale = now - timedelta(seconds=settings.DIGEST_SENDING_TIMEOUT_SECONDS)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -465,26 +463,6 @@ def _claim_next(*, organization: Organization, period: date, exclude: set[int]) 
     return None if row is None else _Claim(*row)
 
 
-def _claim_next_orm(*, organization: Organization, period: date, exclude: set[int], now: datetime) -> _Claim | None:
-    """The same claim in a short transaction, for SQLite (development), which serializes writers anyway."""
-    with transaction.atomic():
-        delivery = (
-            DigestDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(organization=organization, period=period)
-            .filter(_due_filter(now))
-            .exclude(pk__in=exclude)
-            .order_by("pk")
-            .first()
-        )
-        if delivery is None:
-            return None
-        delivery.state = DigestState.SENDING
-        delivery.attempts += 1
-        delivery.claimed_at = now
-        delivery.save(update_fields=["state", "attempts", "claimed_at"])
-    return _Claim(delivery.pk, delivery.recipient_id, delivery.attempts, delivery.claimed_at)
-
-
 _FINISH_SQL = """
 UPDATE oteapp_digestdelivery SET state = %(state)s, sent_at = coalesce(%(sent_at)s, sent_at), error = %(error)s
 WHERE organization_id = %(organization)s AND id = %(id)s AND state = %(sending)s AND claimed_at = %(claimed_at)s
@@ -496,21 +474,15 @@ def _finish(
 ) -> None:
     """Set the claimed row's outcome (sent_at only when given). Only while the claim is still ours: a row
     taken over as stale belongs to the other worker now."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _FINISH_SQL,
-                {
-                    "state": state, "sent_at": sent_at, "error": error, "organization": organization.pk,
-                    "id": delivery.pk, "sending": DigestState.SENDING.value, "claimed_at": delivery.claimed_at,
-                },
-            )
-            finished = cursor.rowcount
-    else:
-        changes = {"state": state, "error": error, **({} if sent_at is None else {"sent_at": sent_at})}
-        finished = DigestDelivery.objects.filter(
-            pk=delivery.pk, state=DigestState.SENDING, claimed_at=delivery.claimed_at
-        ).update(**changes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FINISH_SQL,
+            {
+                "state": state, "sent_at": sent_at, "error": error, "organization": organization.pk,
+                "id": delivery.pk, "sending": DigestState.SENDING.value, "claimed_at": delivery.claimed_at,
+            },
+        )
+        finished = cursor.rowcount
     if not finished:
         logger.warning("Digest delivery %s was taken over by another worker before it finished", delivery.pk)
 

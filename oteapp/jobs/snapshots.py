@@ -15,12 +15,11 @@ The rules (docs/jobs.md has the why):
 
 import functools
 import gc
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,12 +33,11 @@ from django.utils import timezone
 from accounts import rls
 from accounts.models import Organization, User
 from config.celery import app as celery_app
-from config.db import server_binding_cursor
 from oteapp import engine
 from oteapp.engine.report import build
-from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
+from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
 from oteapp.months import format_month, parse_month
-from oteapp.selectors import EmployedRep, config_from_models, employed_reps, rep_months
+from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models
 from oteapp.services.audit import audit_changes
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
@@ -93,8 +91,6 @@ def month_is_closed(*, month: date, today: date) -> bool:
 def _lock_organizations(organization_ids: list[int]) -> None:
     """Serialize snapshot writers per organization (a refresh and the nightly job may overlap), so the
     compare-then-write below never races; ascending order cannot deadlock."""
-    if connection.vendor != "postgresql":
-        return  # SQLite (development) serializes writers by itself
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext('oteapp.jobs.snapshots'), (id %% 2147483647)::int) "
@@ -104,32 +100,10 @@ def _lock_organizations(organization_ids: list[int]) -> None:
 
 
 # Plain values, not model instances: the job reads every row of a batch once and needs none of the models'
-# behaviour. The names are the models' attributes, so selectors.config_from_models builds the configuration
-# from them exactly as it does from the instances the dashboard reads.
-class _SettingsRow(NamedTuple):
-    organization_id: int
-    timezone: str
-    currency: str
-    deal_value: Decimal
-    meeting_to_deal_rate: Decimal
-    comp_model: str
-    monthly_operating_expenses: Decimal
-    on_target_threshold: Decimal
-    at_risk_threshold: Decimal
-    misalignment_tolerance: Decimal
-
-
-class _RoleRow(NamedTuple):
-    organization_id: int
-    key: str
-    name: str
-    kind: str
-    annual_ote: Decimal
-    annual_base: Decimal
-    monthly_quota: Decimal
-    commission_rate: Decimal
-    ramp: list
-    accelerators: list
+# behaviour. Their attributes are the models' (selectors.SETTINGS_FIELDS and ROLE_FIELDS), so
+# selectors.config_from_models builds the configuration from them exactly as from the instances the dashboard reads.
+_SettingsRow = namedtuple("_SettingsRow", ["organization_id", *SETTINGS_FIELDS])
+_RoleRow = namedtuple("_RoleRow", ["organization_id", *ROLE_FIELDS])
 
 
 class _Existing(NamedTuple):
@@ -185,10 +159,8 @@ def _compute(
     stats = SnapshotStats()
     with rls.cross_organization(), transaction.atomic(), _gc_paused():
         _lock_organizations(organization_ids)
-        plain_sql = _plain_sql()
-        load = _load_postgresql if plain_sql else _load_orm
-        inputs = load(organization_ids=organization_ids, wanted=wanted, now=now)
-        with _writer(plain_sql=plain_sql) as writer:
+        inputs = _load(organization_ids=organization_ids, wanted=wanted, now=now)
+        with _writer() as writer:
             for org_id in organization_ids:
                 org_settings = inputs.settings_of.get(org_id)
                 if org_settings is None or org_id not in inputs.wanted:  # deleted meanwhile, or nothing to do
@@ -260,17 +232,7 @@ def _first_open_month(inputs: _Inputs) -> dict[int, date]:
     return {org_id: today.replace(day=1) for org_id, today in inputs.today_of.items()}
 
 
-# PostgreSQL: plain statements with the organizations as one array parameter. Django's `__in` writes one
-# placeholder per id, which client-side binding then parses one by one, and builds the query every time.
-_SETTINGS_SQL = """
-SELECT organization_id, timezone, currency, deal_value, meeting_to_deal_rate, comp_model,
-       monthly_operating_expenses, on_target_threshold, at_risk_threshold, misalignment_tolerance
-FROM oteapp_organizationsettings WHERE organization_id = ANY(%s)
-"""
-_ROLES_SQL = """
-SELECT organization_id, key, name, kind, annual_ote, annual_base, monthly_quota, commission_rate, ramp, accelerators
-FROM oteapp_salesrole WHERE organization_id = ANY(%s) ORDER BY organization_id, position, key
-"""
+# Plain statements with the organizations as one array parameter, for the batch's large reads.
 _EXISTING_SQL = """
 SELECT organization_id, month, id, frozen_at, report, config FROM oteapp_monthlysnapshot
 WHERE organization_id = ANY(%(orgs)s::bigint[]) AND month = ANY(%(months)s::date[])
@@ -305,10 +267,14 @@ WHERE p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(
 """
 
 
-def _load_postgresql(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
+def _load(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
+    settings_rows = OrganizationSettings.unscoped.filter(organization_id__in=organization_ids)
+    inputs = _inputs_for(settings_rows.values_list(*_SettingsRow._fields), wanted=wanted, now=now)
+    roles = SalesRole.unscoped.filter(organization_id__in=organization_ids)
+    roles = roles.order_by("organization_id", "position", "key")
+    for role in map(_RoleRow._make, roles.values_list(*_RoleRow._fields)):
+        inputs.roles_of[role.organization_id].append(role)
     with connection.cursor() as cursor:
-        cursor.execute(_SETTINGS_SQL, [organization_ids])
-        inputs = _inputs_for(cursor.fetchall(), wanted=wanted, now=now)
         if wanted is None:
             first_open = _first_open_month(inputs)
             if not first_open:
@@ -318,9 +284,6 @@ def _load_postgresql(*, organization_ids: list[int], wanted: dict[int, set[date]
         else:
             params = {"orgs": organization_ids, "months": sorted(set().union(*wanted.values()))}
             existing_sql, actuals_sql = _EXISTING_SQL, _ACTUALS_SQL
-        cursor.execute(_ROLES_SQL, [organization_ids])
-        for *role, ramp, accelerators in cursor.fetchall():
-            inputs.roles_of[role[0]].append(_RoleRow(*role, _json_list(ramp), _json_list(accelerators)))
         cursor.execute(existing_sql, params)
         for org_id, month, pk, frozen_at, report, config in cursor.fetchall():
             inputs.existing[(org_id, month)] = _Existing(pk, frozen_at, orjson.loads(report), orjson.loads(config))
@@ -331,12 +294,6 @@ def _load_postgresql(*, organization_ids: list[int], wanted: dict[int, set[date]
     _add_rows(inputs, _rep_months(actuals), open_from=first_open if wanted is None else None)
     _add_missing(inputs, reps)
     return inputs
-
-
-def _json_list(text: str) -> list:
-    """A jsonb list as Django's connection returns it (text). Most roles have neither a ramp nor accelerators,
-    and decoding "[]" twice for each of a batch's hundreds of roles is not free."""
-    return [] if text == "[]" else orjson.loads(text)
 
 
 def _rep_months(rows: Iterable[tuple]) -> Iterator[tuple[int, date, engine.RepMonth]]:
@@ -379,36 +336,6 @@ def _add_missing(inputs: _Inputs, reps: Iterable[tuple]) -> None:
             ]
 
 
-def _load_orm(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
-    """The same inputs through the ORM, for SQLite (development)."""
-    org_ids = organization_ids
-    inputs = _inputs_for(
-        OrganizationSettings.unscoped.filter(organization_id__in=org_ids).values_list(*_SettingsRow._fields),
-        wanted=wanted,
-        now=now,
-    )
-    if wanted is None:
-        first_open = _first_open_month(inputs)
-        if not first_open:
-            return inputs
-        months_filter = {"month__gte": min(first_open.values())}
-    else:
-        months_filter = {"month__in": set().union(*wanted.values())}
-    roles = SalesRole.unscoped.filter(organization_id__in=org_ids).order_by("organization_id", "position", "key")
-    for role in map(_RoleRow._make, roles.values_list(*_RoleRow._fields)):
-        inputs.roles_of[role.organization_id].append(role)
-    snapshots = MonthlySnapshot.unscoped.filter(organization_id__in=org_ids, **months_filter).order_by()
-    for org_id, month, *stored in snapshots.values_list("organization_id", "month", *_Existing._fields):
-        inputs.existing[(org_id, month)] = _Existing(*stored)
-    _add_rows(
-        inputs,
-        rep_months(MonthlyActual.unscoped.filter(organization_id__in=org_ids, **months_filter)),
-        open_from=first_open if wanted is None else None,
-    )
-    _add_missing(inputs, employed_reps(Rep.unscoped.filter(organization_id__in=org_ids).order_by()))
-    return inputs
-
-
 # Rows per INSERT/UPDATE statement (about 70 kilobytes of JSON for small organizations): small, because the
 # last chunk of a batch is the part of PostgreSQL's work that nothing overlaps.
 _WRITE_CHUNK = 10
@@ -417,32 +344,27 @@ _WRITE_CHUNK = 10
 class _Writer:
     """Writes new and changed snapshot rows in chunks, as the computation produces them.
 
-    On PostgreSQL each chunk is ONE statement with ONE jsonb parameter (an array of the rows, reports and
-    configurations nested as JSON) that it unpacks with jsonb_array_elements. Django 5.2's bulk_create sends
-    rows as UNNEST arrays, and psycopg quotes a jsonb[] array by escaping every double quote of the JSON in
-    Python; a VALUES list with a placeholder per value is parsed placeholder by placeholder (client-side
-    binding). Either cost more than computing the reports. The statements go out in pipeline mode (see
-    _writer), so PostgreSQL parses and stores one chunk while the next is computed."""
+    Each chunk is ONE statement with ONE jsonb parameter (an array of the rows, reports and configurations nested
+    as JSON) that it unpacks with jsonb_array_elements: Django's bulk_create sends a placeholder per value or a
+    jsonb[] array that psycopg escapes character by character, either slower than computing the reports. The
+    statements go out in pipeline mode (see _writer), so PostgreSQL stores one chunk while the next is computed."""
 
-    def __init__(self, cursor: CursorWrapper | None) -> None:
-        self.cursor = cursor  # None: not PostgreSQL, write with the ORM at the end
+    def __init__(self, cursor: CursorWrapper) -> None:
+        self.cursor = cursor
         self.to_create: list[tuple] = []
         self.to_update: list[tuple] = []
 
     def create(self, row: tuple) -> None:
         self.to_create.append(row)
-        if self.cursor is not None and len(self.to_create) >= _WRITE_CHUNK:
+        if len(self.to_create) >= _WRITE_CHUNK:
             self._insert()
 
     def update(self, row: tuple) -> None:
         self.to_update.append(row)
-        if self.cursor is not None and len(self.to_update) >= _WRITE_CHUNK:
+        if len(self.to_update) >= _WRITE_CHUNK:
             self._update()
 
     def flush(self) -> None:
-        if self.cursor is None:
-            self._orm()
-            return
         if self.to_create:
             self._insert()
         if self.to_update:
@@ -464,45 +386,13 @@ class _Writer:
         self.to_update = []
         self.cursor.execute(_UPDATE_SQL, [_snapshot_json(rows)])
 
-    def _orm(self) -> None:
-        MonthlySnapshot.unscoped.bulk_create(
-            [
-                MonthlySnapshot(organization_id=o, month=m, report=r, config=c, computed_at=at, frozen_at=fr)
-                for o, m, r, c, at, fr in self.to_create
-            ]
-        )
-        if self.to_update:
-            MonthlySnapshot.unscoped.bulk_update(
-                [
-                    MonthlySnapshot(pk=pk, organization_id=o, month=m, report=r, config=c, computed_at=at, frozen_at=fr)
-                    for pk, o, m, r, c, at, fr in self.to_update
-                ],
-                ["report", "config", "computed_at", "frozen_at"],
-            )
-
-
-def _plain_sql() -> bool:
-    """PostgreSQL: the batch is read and written with the statements below; elsewhere (SQLite in development)
-    with the ORM, to the same effect (a test compares the two)."""
-    return connection.vendor == "postgresql"
-
 
 @contextmanager
-def _writer(*, plain_sql: bool) -> Iterator[_Writer]:
-    """A _Writer for the block, flushed at its end. On PostgreSQL the block runs in psycopg's pipeline mode:
-    a write is sent without waiting for its result, and the results (and any error, as Django's exception)
-    come back when the block ends, before the transaction commits."""
-    if not plain_sql:
-        writer = _Writer(None)
-        yield writer
-        writer.flush()
-        return
-    # Not prepared: a few runs per connection, each with a large JSON parameter, gain nothing from it.
-    with (
-        server_binding_cursor(prepare=False) as cursor,
-        connection.wrap_database_errors,
-        connection.connection.pipeline(),
-    ):
+def _writer() -> Iterator[_Writer]:
+    """A _Writer for the block, flushed at its end, in psycopg's pipeline mode: a write is sent without waiting
+    for its result, and the results (and any error, as Django's exception) come back when the block ends, before
+    the transaction commits."""
+    with connection.cursor() as cursor, connection.wrap_database_errors, connection.connection.pipeline():
         writer = _Writer(cursor)
         yield writer
         writer.flush()

@@ -7,7 +7,7 @@ faster for a little more space. Only the column's method changes: the values, an
 same; existing rows keep pglz until they are next written (PostgreSQL reads either).
 
 PostgreSQL 14 or later built with lz4 (Debian's and the official images are); on a server without it the
-columns keep pglz and the migration says so. Nothing to do on SQLite (development).
+columns keep pglz and the migration says so.
 """
 
 from django.db import migrations
@@ -16,8 +16,6 @@ COLUMNS = ("report", "config")
 
 
 def _set_compression(schema_editor, method: str) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
     alter = ", ".join(f"ALTER COLUMN {column} SET COMPRESSION {method}" for column in COLUMNS)
     # EXECUTE: parsed when run, so a server older than 14 (no SET COMPRESSION) reaches the handler too.
     schema_editor.execute(

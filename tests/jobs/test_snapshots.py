@@ -243,31 +243,6 @@ def _varied_orgs() -> list:
 SEP = date(2026, 9, 1)
 
 
-def test_the_postgresql_statements_and_the_orm_give_the_same_snapshots(db, monkeypatch):
-    """snapshots_compute reads and writes with its own statements on PostgreSQL and with the ORM elsewhere;
-    both must store exactly the same rows, created and then updated, in the backfill and the nightly job."""
-    from oteapp.jobs import snapshots
-
-    ids = [o.organization.pk for o in _varied_orgs()]
-    later = datetime(2026, 11, 20, 12, tzinfo=UTC)
-
-    def run() -> list:
-        stats = [snapshots_backfill(organization_ids=ids, now=AFTER_CLOSE)]
-        OrganizationSettings.unscoped.filter(organization_id=ids[0]).update(deal_value=Decimal("12000"))
-        MonthlyActual.unscoped.filter(organization_id=ids[1], month=NOV).update(deals=Decimal(9))
-        stats.append(snapshots.snapshots_open_months_compute(organization_ids=ids, now=later))
-        stats.append(snapshots_backfill(organization_ids=ids, now=later))
-        return [str(s) for s in stats], _stored()
-
-    with transaction.atomic():
-        plain = run()
-        transaction.set_rollback(True)
-    monkeypatch.setattr(snapshots, "_plain_sql", lambda: False)
-    orm = run()
-    assert plain == orm
-    assert plain[0][0].startswith("9 created") and "updated" in plain[0][1]
-
-
 def test_the_nightly_job_computes_each_organizations_open_months(db):
     """Open months are those not over in the organization's timezone, and only those with actuals."""
     from oteapp.jobs.snapshots import open_months_get, snapshots_open_months_compute
@@ -312,14 +287,14 @@ def test_a_failed_write_rolls_the_whole_batch_back(spec_org, monkeypatch):
     snapshots_compute(months_by_organization={organization.pk: [SEP, OCT]}, now=AFTER_CLOSE)
     before = _rows()
     MonthlyActual.unscoped.filter(organization=organization, month=SEP, rep__name="Ana").update(deals=Decimal(1))
-    load = snapshots._load_postgresql
+    load = snapshots._load
 
     def forgetful(**kwargs):  # as if October's row were not there: its INSERT must fail
         inputs = load(**kwargs)
         del inputs.existing[(organization.pk, OCT)]
         return inputs
 
-    monkeypatch.setattr(snapshots, "_load_postgresql", forgetful)
+    monkeypatch.setattr(snapshots, "_load", forgetful)
     with pytest.raises(IntegrityError):
         snapshots_compute(months_by_organization={organization.pk: [SEP, OCT]}, now=AFTER_CLOSE)
     assert _rows() == before, "September's update was rolled back with the failed insert"

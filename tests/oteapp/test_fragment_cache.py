@@ -192,13 +192,13 @@ def test_a_cached_form_carries_each_requesters_own_csrf_token(owner, organizatio
 
 
 def test_a_write_request_locks_its_organization_first(owner_client, organization):
-    """Writers take the organization's row lock in their first query, so the data-version triggers, which
+    """Writers take the organization's row lock with their membership, so the data-version triggers, which
     lock it after each write, cannot make two writers wait on each other (see OrganizationMiddleware)."""
     worked_example(organization)
     with CaptureQueriesContext(connection) as queries:
         owner_client.post(f"/o/{organization.slug}/what-if/apply/?month=2026-10", scenario_params(deal_value="12000"))
     membership = next(q["sql"] for q in queries if "accounts_membership" in q["sql"])
-    assert membership.rstrip().endswith("FOR NO KEY UPDATE OF o")
+    assert membership.rstrip().endswith('FOR NO KEY UPDATE OF "accounts_organization"')
     with CaptureQueriesContext(connection) as queries:
         owner_client.get(performance(organization))
     assert not any("FOR NO KEY UPDATE" in q["sql"] for q in queries)

@@ -8,7 +8,7 @@ from accounts.tenancy import TenantModel
 
 GLOBAL_MODELS = {
     "accounts.User", "accounts.Organization",
-    "accounts.Session", "auth.Group", "auth.Permission", "contenttypes.ContentType", "sessions.Session",
+    "auth.Group", "auth.Permission", "contenttypes.ContentType", "sessions.Session",
     "admin.LogEntry", "account.EmailAddress", "account.EmailConfirmation",
 }
 
