@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("OTE_DATA_DIR", ROOT / ".data"))
@@ -48,7 +47,8 @@ def embedded_postgres() -> Iterator[str]:
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone() is None:
             connection.execute(f"CREATE DATABASE {DATABASE_NAME}")
     try:
-        yield f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
+        # django-environ's form for a socket: the directory as the path, before the database's name.
+        yield f"postgres://postgres@/{socket_dir}/{DATABASE_NAME}"
     finally:
         server.cleanup()
 

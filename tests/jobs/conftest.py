@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
+from django.conf import settings
 from django.utils.text import slugify
 
 from accounts.models import Membership, Organization, User
@@ -29,11 +29,13 @@ from config.celery import app as celery_app
 from oteapp.jobs.snapshots import organization_today
 from oteapp.models import OrganizationSettings, Rep
 from oteapp.months import month_add
+from tests.database import database_url
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
-REDIS_HOST = "redis://127.0.0.1:6379"
+# The server of REDIS_URL (the given one, or scripts/with_servers.py's embedded one), its databases 8-15 but 13.
+REDIS_HOST = settings.REDIS_URL.rsplit("/", 1)[0]
 REDIS_DBS = (8, 9, 10, 11, 12, 14, 15)  # 13 is the benchmark's (Makefile `bench`)
 LOCK_KEY = "oteapp-jobs-tests:owner"
 WAIT_SECONDS = 40
@@ -203,12 +205,11 @@ def live_celery(transactional_db, redis_db, settings, tmp_path) -> Iterator[Live
     client.set(LOCK_KEY, lease, ex=600)
     outbox = tmp_path / "outbox"
     outbox.mkdir()
-    db = connection.settings_dict
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW_ASYNC"))},
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_BACKEND": "tests.jobs.mail_backends.SlowFileBackend",
@@ -218,8 +219,6 @@ def live_celery(transactional_db, redis_db, settings, tmp_path) -> Iterator[Live
         "DIGEST_RETRY_SECONDS": "1",
         "DIGEST_SEND_WINDOW_DAYS": "31",  # any day of the month counts as "just after month close"
     }
-    if db.get("PASSWORD"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
     settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS = 1
     settings.DIGEST_SENDING_TIMEOUT_SECONDS = 2
     previous = celery_app.conf.broker_url

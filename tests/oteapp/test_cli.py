@@ -13,13 +13,13 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from accounts.models import MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
 from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_import
 from oteapp.files.configuration import ConfigImportError, config_export_json, config_import
 from oteapp.models import SalesRole
+from tests.database import database_url
 from tests.factories import UserFactory
 from tests.oteapp.test_config_files import database_state
 
@@ -164,15 +164,9 @@ def test_report_of_a_month_without_actuals_is_all_nulls_not_an_error(example):
     assert len(report["missing_actuals"]) == 7
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_real_run_exits_non_zero_with_one_line_on_stderr(organization):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": database_url()}
 
     def manage(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
