@@ -582,8 +582,6 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
         # No broker to coalesce in (development, most tests): compute right away.
         snapshots_refresh_run(organization_id=organization_id, tokens=tokens)
         return
-    from oteapp.jobs.tasks import snapshots_refresh
-
     debounce = settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS
     pipe = _redis().pipeline()
     pipe.sadd(_refresh_key(organization_id, "pending"), *tokens)
@@ -591,7 +589,8 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
     # Only the first request of a burst enqueues; the rest add their months to the pending set.
     pipe.set(_refresh_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
     if pipe.execute()[-1]:
-        snapshots_refresh.apply_async(args=[organization_id], countdown=debounce)
+        # By name: the tasks module imports this one, not the other way round.
+        celery_app.send_task("oteapp.snapshots_refresh", args=[organization_id], countdown=debounce)
 
 
 def snapshots_refresh_drain(*, organization_id: int, claim: str) -> SnapshotStats:
