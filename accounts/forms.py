@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.http import HttpRequest
 
 from accounts.models import MemberRole, User
-from accounts.services import email_deliverable, organization_create
+from accounts.services import email_deliverable, signup_organization_create
 
 
 class OrganizationSignupForm(forms.Form):
@@ -23,9 +23,11 @@ class OrganizationSignupForm(forms.Form):
         return cleaned
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        user.first_name = self.cleaned_data["first_name"]
-        user.save(update_fields=["first_name"])
-        organization = organization_create(name=self.cleaned_data["organization_name"], owner=user)
+        organization = signup_organization_create(
+            user=user,
+            first_name=self.cleaned_data["first_name"],
+            organization_name=self.cleaned_data["organization_name"],
+        )
         request.session["organization_slug"] = organization.slug
 
 

@@ -25,3 +25,11 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 def organization_pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.filter(organization=organization, accepted_at__isnull=True).order_by("-created_at")
+
+
+def organization_membership_get(*, organization: Organization, membership_id: int) -> Membership | None:
+    return Membership.objects.select_related("user").filter(organization=organization, pk=membership_id).first()
+
+
+def user_with_email_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()

@@ -55,6 +55,14 @@ def organization_create(*, name: str, owner: User | None = None, slug: str | Non
     return organization
 
 
+@transaction.atomic
+def signup_organization_create(*, user: User, first_name: str, organization_name: str) -> Organization:
+    """The end of a sign-up: the new user's name, and the organization they own."""
+    user.first_name = first_name
+    user.save(update_fields=["first_name"])
+    return organization_create(name=organization_name, owner=user)
+
+
 def _other_owners_exist(*, organization: Organization, membership: Membership) -> bool:
     return (
         Membership.objects.filter(organization=organization, role=MemberRole.OWNER)

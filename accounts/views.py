@@ -1,15 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import InvitationForm, InvitedSignupForm, MembershipRoleForm, OrganizationCreateForm
-from accounts.models import Membership, User
 from accounts.permissions import CAN_MANAGE_MEMBERS, OWNER_ONLY, role_required
-from accounts.selectors import organization_members, organization_pending_invitations, user_memberships
+from accounts.selectors import (
+    organization_members,
+    organization_membership_get,
+    organization_pending_invitations,
+    user_memberships,
+    user_with_email_exists,
+)
 from accounts.services import (
     InvitationInvalid,
     MembershipError,
@@ -101,7 +106,9 @@ def invitation_create_view(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_POST
 @role_required(CAN_MANAGE_MEMBERS)
 def membership_role_view(request: HttpRequest, org_slug: str, membership_id: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
+    membership = organization_membership_get(organization=request.organization, membership_id=membership_id)
+    if membership is None:
+        raise Http404("No such member.")
     form = MembershipRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a valid access level.")
@@ -123,7 +130,9 @@ def membership_role_view(request: HttpRequest, org_slug: str, membership_id: int
 @require_POST
 @role_required(CAN_MANAGE_MEMBERS)
 def membership_remove_view(request: HttpRequest, org_slug: str, membership_id: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
+    membership = organization_membership_get(organization=request.organization, membership_id=membership_id)
+    if membership is None:
+        raise Http404("No such member.")
     try:
         membership_remove(organization=request.organization, actor=request.membership, membership=membership)
     except MembershipError as error:
@@ -148,7 +157,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("oteapp:overview", org_slug=invitation.organization.slug)
         return render(request, "accounts/invitation_accept.html", context)
 
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if user_with_email_exists(email=invitation.email):
         return render(request, "accounts/invitation_login.html", context)
 
     form = InvitedSignupForm(request.POST if request.method == "POST" else None, email=invitation.email)

@@ -8,12 +8,20 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
 from oteapp import engine
-from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
+from oteapp.models import (
+    AuditEvent,
+    DigestDelivery,
+    MonthlyActual,
+    MonthlySnapshot,
+    OrganizationSettings,
+    Rep,
+    SalesRole,
+)
 from oteapp.months import month_add, month_end
 
 
@@ -143,6 +151,59 @@ def active_reps_query(*, organization: Organization, month: date):
         Q(start_date__isnull=True) | Q(start_date__lte=month_end(month)),
         Q(end_date__isnull=True) | Q(end_date__gte=month),
     )
+
+
+def month_reps_query(*, organization: Organization, month: date) -> QuerySet[Rep]:
+    """The month's active reps and any rep with a row that month (an imported row of a rep outside their
+    dates still counts in the report, so it must stay visible and editable)."""
+    reported = MonthlyActual.objects.filter(organization=organization, month=month).values("rep_id")
+    return active_reps_query(organization=organization, month=month) | Rep.objects.filter(
+        organization=organization, pk__in=reported
+    )
+
+
+def month_reps_with_reported(*, organization: Organization, month: date) -> QuerySet[Rep]:
+    """month_reps_query by name, each with `reported`: whether it has a row that month. One query."""
+    return (
+        month_reps_query(organization=organization, month=month)
+        .annotate(reported=Exists(MonthlyActual.objects.filter(month=month, rep=OuterRef("pk"))))
+        .order_by("name")
+    )
+
+
+def month_actuals_by_rep(*, organization: Organization, month: date) -> dict[int, MonthlyActual]:
+    return {actual.rep_id: actual for actual in MonthlyActual.objects.filter(organization=organization, month=month)}
+
+
+def month_actual_get(*, rep: Rep, month: date) -> MonthlyActual | None:
+    return MonthlyActual.objects.filter(organization_id=rep.organization_id, rep=rep, month=month).first()
+
+
+def rep_get(*, organization: Organization, rep_id: int) -> Rep | None:
+    """The rep with its role, or None."""
+    return Rep.objects.select_related("role").filter(organization=organization, pk=rep_id).first()
+
+
+def organization_timezone_get(*, organization: Organization) -> str:
+    """The organization's time zone name (UTC until it sets one). One query."""
+    zone = OrganizationSettings.objects.filter(organization=organization).values_list("timezone", flat=True).first()
+    return zone or "UTC"
+
+
+def month_has_actuals(*, organization: Organization, month: date) -> bool:
+    return MonthlyActual.objects.filter(organization=organization, month=month).exists()
+
+
+def recent_digest_deliveries(*, organization: Organization, user: User, limit: int) -> QuerySet[DigestDelivery]:
+    return DigestDelivery.objects.filter(organization=organization, recipient=user).order_by("-period")[:limit]
+
+
+def audit_events_query(*, organization: Organization, kind_filter: Q | None = None) -> QuerySet[AuditEvent]:
+    """The audit trail, newest first, optionally only one kind of event."""
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
+    if kind_filter is not None:
+        events = events.filter(kind_filter)
+    return events.order_by("-created_at", "-id")
 
 
 def month_active_reps_get(*, organization: Organization, month: date) -> list[engine.ActiveRep]:

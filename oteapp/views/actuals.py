@@ -16,9 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -28,9 +27,18 @@ from accounts.models import Organization
 from accounts.permissions import CAN_ENTER_ACTUALS, role_required
 from oteapp.files.actuals_csv import ActualsImportError, ActualsPreview, actuals_csv_preview, actuals_csv_text
 from oteapp.forms.actuals import ActualRowForm, ActualsUploadForm, RepCreateForm, RepEndForm
-from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
+from oteapp.models import MonthlyActual, Rep, SalesRole
 from oteapp.months import format_month, month_end, parse_month
-from oteapp.selectors import active_reps_query, months_with_actuals, organization_roles
+from oteapp.selectors import (
+    month_actual_get,
+    month_actuals_by_rep,
+    month_reps_query,
+    month_reps_with_reported,
+    months_with_actuals,
+    organization_roles,
+    organization_timezone_get,
+    rep_get,
+)
 from oteapp.services.actuals import (
     ActualConflict,
     ActualField,
@@ -147,21 +155,12 @@ def _differs(typed: str, stored: str) -> bool:
         return True
 
 
-def _month_reps(organization: Organization, month: date) -> QuerySet[Rep]:
-    """The month's active reps and any rep with a row that month (an imported row of a rep outside their
-    dates still counts in the report, so it must stay visible and editable)."""
-    reported = MonthlyActual.objects.filter(organization=organization, month=month).values("rep_id")
-    return active_reps_query(organization=organization, month=month) | Rep.objects.filter(
-        organization=organization, pk__in=reported
-    )
-
-
 def _grid(organization: Organization, month: date) -> tuple[list[SalesRole], list[RoleGroup]]:
     """Three queries whatever the number of reps: roles, reps, the month's actuals."""
     roles = organization_roles(organization=organization)
     groups = {role.pk: RoleGroup(role=role, fields=actual_fields(role.kind)) for role in roles}
-    actuals = {a.rep_id: a for a in MonthlyActual.objects.filter(organization=organization, month=month)}
-    for rep in _month_reps(organization, month).order_by("name"):
+    actuals = month_actuals_by_rep(organization=organization, month=month)
+    for rep in month_reps_query(organization=organization, month=month).order_by("name"):
         group = groups[rep.role_id]
         rep.role = group.role  # no query per row for the role
         group.rows.append(_row(rep, month, actuals.get(rep.pk)))
@@ -239,11 +238,8 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
 def status(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The month's "reported / missing" line, refreshed by the page after each save (one query)."""
     month = selected_month(request).month
-    reps = _month_reps(request.organization, month).annotate(
-        reported=Exists(MonthlyActual.objects.filter(month=month, rep=OuterRef("pk")))
-    )
     reported, missing = 0, []
-    for rep in reps.order_by("name"):
+    for rep in month_reps_with_reported(organization=request.organization, month=month):
         if rep.reported:
             reported += 1
         elif rep_active_in(rep, month):
@@ -259,7 +255,9 @@ def status(request: HttpRequest, org_slug: str) -> HttpResponse:
 def row_save(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> HttpResponse:
     """Save one rep's row of one month from the version it was loaded at."""
     month_date = _parse_month_or_404(month)
-    rep = get_object_or_404(Rep.objects.select_related("role"), pk=rep_id)
+    rep = rep_get(organization=request.organization, rep_id=rep_id)
+    if rep is None:
+        raise Http404("No such rep.")
     fields = actual_fields(rep.role.kind)
     form = ActualRowForm(request.POST, fields=fields)
     typed = {spec.name: request.POST.get(spec.name, "") for spec in fields}
@@ -293,7 +291,7 @@ def row_save(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> Ht
     errors = {name: " ".join(form.errors[name]) for name in typed if name in form.errors}
     general = [*form.non_field_errors(), *form.errors.get("version", [])]
     message = " ".join(general) or "Not saved: correct the marked values."
-    actual = MonthlyActual.objects.filter(rep=rep, month=month_date).first()
+    actual = month_actual_get(rep=rep, month=month_date)
     row = _row(
         rep, month_date, actual, typed=typed, errors=errors, version=submitted_version, state="error", message=message
     )
@@ -305,9 +303,9 @@ def _conflict_message(organization: Organization, current: MonthlyActual | None)
     if current is not None:
         by = f" by {current.updated_by.display_name}" if current.updated_by else ""
         # The time as the organization reads it (one query, only on this rare path).
-        name = OrganizationSettings.objects.filter(organization=organization).values_list("timezone", flat=True).first()
+        name = organization_timezone_get(organization=organization)
         try:
-            zone = zoneinfo.ZoneInfo(name or "UTC")
+            zone = zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             zone = zoneinfo.ZoneInfo("UTC")
         at = f" at {timezone.localtime(current.updated_at, zone):%H:%M}"
@@ -359,7 +357,9 @@ def rep_end_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     choice = selected_month(request)
     form = RepEndForm(request.POST)
     if form.is_valid():
-        rep = get_object_or_404(Rep, pk=form.cleaned_data["rep"])
+        rep = rep_get(organization=request.organization, rep_id=form.cleaned_data["rep"])
+        if rep is None:
+            raise Http404("No such rep.")
         end_date = form.cleaned_data["end_date"]
         try:
             rep_end(organization=request.organization, actor=request.user, rep=rep, end_date=end_date)

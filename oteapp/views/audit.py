@@ -8,7 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import CAN_CONFIGURE, role_required
-from oteapp.models import AuditEvent, OrganizationSettings
+from oteapp.selectors import audit_events_query, organization_timezone_get
 from oteapp.views.common import render_tab
 
 PAGE_SIZE = 50
@@ -47,11 +47,9 @@ def action_label(action: str) -> str:
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     kind = request.GET.get("kind", "")
-    events = AuditEvent.objects.filter(organization=organization).select_related("actor").order_by("-created_at", "-id")
-    if kind in KINDS:
-        events = events.filter(KINDS[kind][1])
-    else:
+    if kind not in KINDS:
         kind = ""
+    events = audit_events_query(organization=organization, kind_filter=KINDS[kind][1] if kind else None)
     page_obj = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page_obj:
         event.action_label = action_label(event.action)
@@ -61,10 +59,7 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
         "kind": kind,
         "kinds": [(key, label) for key, (label, _) in KINDS.items()],
         # Times in the organization's own timezone, as its people read them.
-        "timezone_name": OrganizationSettings.objects.filter(organization=organization)
-        .values_list("timezone", flat=True)
-        .first()
-        or "UTC",
+        "timezone_name": organization_timezone_get(organization=organization),
     }
     return render_tab(request, "oteapp/audit/page.html", context)
 

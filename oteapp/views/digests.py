@@ -22,9 +22,8 @@ from oteapp.jobs.digests import (
     digest_preview_period,
 )
 from oteapp.jobs.snapshots import SnapshotError, snapshot_month_get, snapshot_reopen
-from oteapp.models import DigestDelivery, MonthlyActual
 from oteapp.months import format_month, parse_month
-from oteapp.selectors import months_with_actuals
+from oteapp.selectors import month_has_actuals, months_with_actuals, recent_digest_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,9 @@ def preferences(request: HttpRequest, org_slug: str) -> HttpResponse:
         "active_tab": "digests",
         "eligible": digest_eligible(membership),
         "is_owner": is_owner,
-        "deliveries": DigestDelivery.objects.filter(organization=request.organization, recipient=request.user).order_by(
-            "-period"
-        )[:RECENT_DELIVERIES],
+        "deliveries": recent_digest_deliveries(
+            organization=request.organization, user=request.user, limit=RECENT_DELIVERIES
+        ),
     }
     if is_owner:
         context["preview_months"] = sorted(months_with_actuals(organization=request.organization), reverse=True)
@@ -66,7 +65,7 @@ def preview(request: HttpRequest, org_slug: str) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("oteapp:digest_preferences", org_slug=org_slug)
     period = period or digest_preview_period(organization=organization)
-    if period is None or not MonthlyActual.objects.filter(organization=organization, month=period).exists():
+    if period is None or not month_has_actuals(organization=organization, month=period):
         messages.error(request, "There are no actuals for that month, so there is nothing to preview.")
         return redirect("oteapp:digest_preferences", org_slug=org_slug)
     try:
