@@ -130,8 +130,7 @@ class _Inputs:
 
 def _snapshot_json(data: object) -> str:
     # The same JSON values as the JSONField would store (jsonb keeps neither whitespace nor key order nor a
-    # number's spelling), written by orjson: the standard encoder was about a fifth of the nightly job's Python
-    # time (bench/FINDINGS.md).
+    # number's spelling), written by orjson, which is several times faster than the standard encoder.
     return orjson.dumps(data).decode()
 
 

@@ -1,19 +1,19 @@
 """Rendered report fragments, cached per web process.
 
-A tab's `#tab` (or What-If's `#results`) fragment is a pure function of the organization's data, the
-member's role, the query string and the day, so it is cached under exactly those: the organization's
-`data_version` (bumped by database triggers on every change a report reads, see oteapp migration 0003), the
+A tab's `#tab` (or What-If's `#results` without a scenario) fragment is a pure function of the organization's
+data, the member's role, the query string and the day, so it is cached under exactly those: the organization's
+`data_version` (bumped by database triggers on every change a report reads, see oteapp/data_version.py), the
 role (it decides which actions are shown), the template and partial, today's date and the query string. A
 cached fragment can therefore never outlive its data, and no write path has to remember to clear anything.
 
 The cache is the process's own memory (Django's LocMemCache, alias `fragments`): a hit costs no network
 round trip, and each web worker fills its own copy at most once per data version. Fragments are kept as the
-UTF-8 bytes the response sends: a hit then neither decodes a pickled str nor encodes it again (together
-about an eighth of a cached partial's instructions, measured with callgrind). The one per-user value a
-fragment can hold, a form's CSRF token, is stored as a placeholder and filled in per response.
+UTF-8 bytes the response sends. The one per-user value a fragment can hold, a form's CSRF token, is stored as
+a placeholder and filled in per response.
 
 A full page (the layout around the fragment) is cached the same way, per member too, since the layout shows
-who is signed in; a page with a message waiting to be shown is rendered, not cached.
+who is signed in; a page with a message waiting to be shown is rendered, not cached. What that earns:
+bench/FINDINGS.md ("The whole-page cache").
 """
 
 import hashlib

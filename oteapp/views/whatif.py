@@ -176,8 +176,8 @@ def _baseline(request: HttpRequest, month: date) -> Baseline:
     )
 
 
-# Ready baselines by token (see _baseline_get), most recently used last, bounded by their actuals rows: about
-# 2.2 KB a row with its RepReport (400 reps: 0.85 MB), so at most about 9 MB per process.
+# Ready baselines by token (see _baseline_get), most recently used last, bounded by their actuals rows (a few KB
+# each with its RepReport), which bounds the memory of each process.
 READY_ROWS_LIMIT = 4000
 _ready: OrderedDict[str, Baseline] = OrderedDict()
 _ready_rows = 0
@@ -207,7 +207,7 @@ def _baseline_get(request: HttpRequest, month: date) -> Baseline:
     """The month's baseline, computed once per data version and kept in this process's memory as it is. The
     fragments cache (oteapp/views/fragments.py) holds only a token naming it, so it still decides how long a baseline
     lives (its data version, its size, a clear()), while a recalculation does not unpickle the baseline every
-    time: 2.4 ms for 400 reps, more than computing the scenario's report. A baseline dropped from memory by
+    time, which for a large team costs more than computing the scenario's report. A baseline dropped from memory by
     the bound above is computed again."""
     token = organization_value_get(request, name=f"whatif-baseline:{month}", build=lambda: uuid.uuid4().hex)
     base = _ready_get(token)
@@ -342,17 +342,21 @@ def _context(
 
 @require_safe
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
+    # Any parameter besides the month is a scenario (a blank field means "no change").
+    data = request.GET if any(key != "month" for key in request.GET) else None
+
     def build_context() -> dict:
-        # A new scenario is a new fragment, but the month and its baseline are the data's: computed once
-        # per data version, so typing into the form recalculates the scenario only.
+        # The month and its baseline are the data's: computed once per data version, so typing into the form
+        # recalculates the scenario only.
         month_choice = selected_month(request)
         base = _baseline_get(request, month_choice.month)
-        # Any parameter besides the month is a scenario (a blank field means "no change").
-        data = request.GET if any(key != "month" for key in request.GET) else None
         forms = ScenarioForms(config=base.config, baseline=base.report, data=data)
         return _context(request, month_choice, base, forms)
 
     partial = "results" if request.htmx.target == RESULTS_ID else "tab"
+    if data is not None:
+        # A scenario is rendered afresh: each one is new, and caching them would only fill the cache.
+        return render_tab(request, TEMPLATE, build_context(), partial=partial)
     return render_cached_tab(request, TEMPLATE, build_context, page_context={"active_tab": "whatif"}, partial=partial)
 
 

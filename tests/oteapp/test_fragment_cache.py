@@ -1,4 +1,4 @@
-"""Cached report fragments (oteapp/views/fragments.py) and the data version that keys them (oteapp migration 0003).
+"""Cached report fragments (oteapp/views/fragments.py) and the data version that keys them (oteapp/data_version.py).
 
 What a user cares about: a cached screen is never stale, whatever changed the data and however it was
 changed, and it is never another member's or another organization's screen."""
@@ -235,3 +235,55 @@ def test_a_message_waiting_on_a_cached_page_is_shown_once(owner_client, organiza
     again = owner_client.get(url).content.decode()
     assert "The scenario changes nothing" not in again
     assert re.sub(r"[A-Za-z0-9]{64}", "", again) == re.sub(r"[A-Za-z0-9]{64}", "", cached)
+
+
+def test_every_tenant_table_the_reports_read_bumps_the_data_version(owner_client, organization):
+    """Every report, snapshot and cached screen is computed with its SQL captured: each tenant table it reads must
+    be on oteapp.data_version.REPORT_MODELS, else a cached screen could outlive a change to it. (Memberships only
+    decide who may see a screen: the request path reads them.)"""
+    from django.apps import apps
+
+    from accounts.tenancy import TenantModel, organization_context
+    from oteapp.data_version import report_tables
+    from oteapp.jobs.snapshots import snapshots_backfill, snapshots_open_months_compute
+    from oteapp.selectors import month_report_get, month_reports_get, months_with_actuals
+
+    worked_example(organization)
+    with CaptureQueriesContext(connection) as queries:
+        with organization_context(organization):
+            month_report_get(organization=organization, month=OCTOBER)
+            month_reports_get(organization=organization, months=[OCTOBER])
+            months_with_actuals(organization=organization)
+        snapshots_backfill(organization_ids=[organization.pk])
+        snapshots_open_months_compute(organization_ids=[organization.pk])
+        for tab in ("performance/", "what-if/", "", "history/", "pnl/"):
+            caches["fragments"].clear()
+            for headers in ({}, HTMX):
+                response = owner_client.get(f"/o/{organization.slug}/{tab}?month=2026-10", headers=headers)
+                assert response.status_code == 200
+    sql = "\n".join(query["sql"] for query in queries.captured_queries)
+    tenant_tables = {model._meta.db_table for model in apps.get_models() if issubclass(model, TenantModel)}
+    read = {table for table in tenant_tables if re.search(rf'\b"?{table}"?\b', sql)} - {"accounts_membership"}
+    assert read, "no report was computed"
+    missing = sorted(read - set(report_tables()))
+    assert not missing, f"read by reports but not on REPORT_MODELS: {missing}"
+
+
+def test_the_triggers_follow_the_list_of_report_models(monkeypatch):
+    """After migrate each report table has its three triggers and no other table has one; a model taken off the
+    list loses them at the next install (one line in oteapp/data_version.py, either way)."""
+    from oteapp import data_version
+
+    def triggered() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = %s",
+                [data_version.TABLE_FUNCTION],
+            )
+            return {table for (table,) in cursor.fetchall()}
+
+    assert triggered() == set(data_version.report_tables())
+    monkeypatch.setattr(data_version, "REPORT_MODELS", tuple(m for m in data_version.REPORT_MODELS if m is not Rep))
+    data_version.install_triggers(db=connection)
+    assert triggered() == set(data_version.report_tables()) and "oteapp_rep" not in triggered()
