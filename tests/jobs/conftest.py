@@ -29,8 +29,8 @@ from config.celery import app as celery_app
 from oteapp.jobs.snapshots import organization_today
 from oteapp.models import OrganizationSettings, Rep
 from oteapp.months import month_add
-from tests.database import database_url
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
+from tests.servers import database_url, point_celery_at
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
@@ -188,14 +188,6 @@ class LiveCelery:
         return found
 
 
-def _point_celery_at(broker_url: str, *, eager: bool) -> None:
-    celery_app.conf.broker_url = broker_url
-    celery_app.conf.task_always_eager = eager
-    # The app caches the pool of the broker it first used; forget it (kombu keeps one pool per URL, open).
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def live_celery(transactional_db, redis_db, settings, tmp_path) -> Iterator[LiveCelery]:
     redis_url = f"{REDIS_HOST}/{redis_db}"
@@ -222,11 +214,11 @@ def live_celery(transactional_db, redis_db, settings, tmp_path) -> Iterator[Live
     settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS = 1
     settings.DIGEST_SENDING_TIMEOUT_SECONDS = 2
     previous = celery_app.conf.broker_url
-    _point_celery_at(redis_url, eager=False)
+    point_celery_at(redis_url, eager=False)
     harness = LiveCelery(redis_url=redis_url, client=client, outbox=outbox, env=env, log=tmp_path / "worker.log")
     try:
         yield harness
     finally:
         for worker in harness.workers:
             harness.kill(worker)
-        _point_celery_at(previous, eager=True)
+        point_celery_at(previous, eager=True)

@@ -19,9 +19,9 @@ from accounts.tenancy import organization_context
 from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_import
 from oteapp.files.configuration import ConfigImportError, config_export_json, config_import
 from oteapp.models import SalesRole
-from tests.database import database_url
 from tests.factories import UserFactory
 from tests.oteapp.test_config_files import database_state
+from tests.servers import database_url
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The test database's URL, for the subprocesses a test starts (a Celery worker, manage.py)."""
+"""The servers as tests reach them: the test database's URL for subprocesses, the broker for the app."""
 
 from urllib.parse import quote
 
@@ -13,3 +13,14 @@ def database_url() -> str:
     if host.startswith("/"):  # django-environ's form for a socket directory
         return f"postgres://{db['USER']}{password}@/{host}/{db['NAME']}"
     return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def point_celery_at(broker_url: str, *, eager: bool) -> None:
+    """Send the app's tasks to another broker (or run them in-process)."""
+    from config.celery import app as celery_app
+
+    celery_app.conf.broker_url = broker_url
+    celery_app.conf.task_always_eager = eager
+    # The app caches the pool of the broker it first used; forget it (kombu keeps one pool per URL, open).
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
