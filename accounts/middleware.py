@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from accounts import rls
 from accounts.selectors import request_membership_get
@@ -22,6 +23,21 @@ from accounts.tenancy import enter_organization, leave_organization
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Liveness must not depend on the database.
 NO_DATABASE_PATHS = frozenset({"/healthz"})
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every answer to a signed-in user and on every download: neither a
+    shared cache nor the browser's disk keeps a page or a file of an organization's data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        download = response.get("Content-Disposition", "").startswith("attachment")
+        if download or (request.path not in NO_DATABASE_PATHS and request.user.is_authenticated):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class TenantTransactionMiddleware:

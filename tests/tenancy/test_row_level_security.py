@@ -3,7 +3,7 @@ superuser and the tables' owner bypass policies and would prove nothing."""
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 
 from accounts.models import Membership
 from accounts.tenancy import TenantModel, organization_context
@@ -107,3 +107,30 @@ def test_a_user_sees_own_memberships_before_choosing_an_organization(owner, orga
     with organization_context(organization):
         assert Membership.objects.count() == 1
     assert Rep.unscoped.count() == 0
+
+
+def privileges(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT privilege_type FROM information_schema.role_table_grants WHERE grantee = %s AND table_name = %s",
+            [settings.DATABASE_RLS_ROLE, table],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_runtime_role_has_only_what_the_request_path_uses():
+    """Read and write on the models' tables and the cache table, read on Django's content types and permissions,
+    nothing on django_migrations, no DDL."""
+    from django.apps import apps
+
+    write = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    for model in apps.get_models(include_auto_created=True):
+        expected = {"SELECT"} if model._meta.db_table in ("django_content_type", "auth_permission") else write
+        assert privileges(model._meta.db_table) == expected, model
+    assert privileges("django_cache") == write
+    assert privileges("django_migrations") == set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_schema_privilege(%s, 'public', 'CREATE')", [settings.DATABASE_RLS_ROLE])
+        assert cursor.fetchone() == (False,)
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        as_runtime_role("SELECT count(*) FROM django_migrations")
