@@ -174,7 +174,15 @@ class DigestDelivery(TenantModel):
                 fields=["organization", "recipient", "period"], name="digest_org_recipient_period_uniq"
             ),
         ]
-        indexes = [models.Index(fields=["organization", "period", "state"], name="digest_org_period_state_idx")]
+        indexes = [
+            models.Index(fields=["organization", "period", "state"], name="digest_org_period_state_idx"),
+            # The sweep's rows (oteapp.jobs.digests.digests_unfinished): few, however many were sent.
+            models.Index(
+                fields=["organization", "period"],
+                condition=models.Q(state__in=["pending", "sending"]),
+                name="digest_unfinished_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Digest {self.period:%Y-%m} to {self.recipient_id}: {self.state}"

@@ -385,6 +385,22 @@ def digests_due(*, periods: Mapping[int, date], now: datetime | None = None) -> 
         return sorted((org_id, period) for org_id, period in pairs if periods[org_id] == period)
 
 
+def digests_unfinished(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """The sweep's work: every (organization, period) with a delivery left pending or claimed by a dead worker,
+    whose month ended within DIGEST_SEND_WINDOW_DAYS (a digest is not sent later than month close would send it).
+    One query, on a partial index of the unfinished rows only."""
+    now = now or timezone.now()
+    # The earliest period whose month can still be in its window, whatever the organization's timezone.
+    oldest = month_add((now - timedelta(days=settings.DIGEST_SEND_WINDOW_DAYS + 1)).date().replace(day=1), -1)
+    with rls.cross_organization():
+        pairs = (
+            DigestDelivery.unscoped.filter(_due_filter(now), period__gte=oldest)
+            .values_list("organization_id", "period")
+            .distinct()
+        )
+        return sorted(pairs)
+
+
 def digests_prepare(*, periods: Mapping[int, date], now: datetime | None = None) -> list[tuple[int, date]]:
     """Freeze each period's snapshot (if not yet), create the deliveries of the periods with actuals, and
     return what is due to send."""

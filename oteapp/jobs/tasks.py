@@ -99,6 +99,16 @@ def digests_send_batch(due: list[list]) -> None:
                 digests_send.apply_async((organization_id, period), countdown=settings.DIGEST_RETRY_SECONDS)
 
 
+@shared_task(name="oteapp.digests_sweep")
+def digests_sweep() -> None:
+    """Beat, every five minutes: finish the deliveries a killed worker left, pending or claimed ('sending' past
+    DIGEST_SENDING_TIMEOUT_SECONDS), instead of waiting for the next hourly month close. Sending claims each
+    row first, so a delivery another task is sending meanwhile still goes out exactly once."""
+    due = digests.digests_unfinished()
+    if due:
+        digests_send_batch.delay([[organization_id, format_month(period)] for organization_id, period in due])
+
+
 @shared_task(bind=True, name="oteapp.digests_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
 def digests_send(self, organization_id: int, period: str) -> None:
     """One organization's due digests: the retry after a failed send."""

@@ -11,12 +11,14 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from accounts.models import MemberRole, Membership
 from accounts.tenancy import organization_context
 from oteapp.jobs import tasks
 from oteapp.jobs.digests import _claim_next, digest_content_get, month_close_batch
 from oteapp.jobs.snapshots import snapshots_compute
 from oteapp.models import DigestDelivery, DigestState, OrganizationSettings
 from oteapp.selectors import month_report_get, organization_config_get
+from tests.factories import UserFactory
 from tests.jobs.conftest import worked_example_org
 from tests.jobs.mail_backends import CountingBackend
 
@@ -117,3 +119,35 @@ def test_the_digest_uses_the_configuration_its_month_pinned(db):
             organization=organization, month=OCT, config=organization_config_get(organization=organization)
         ).report
     assert content.report == page != today
+
+
+def test_the_sweep_finishes_what_a_killed_worker_left_exactly_once(db, counting_mail, months, settings):
+    """Issue 14, item 19: a worker killed mid-batch left a claimed row and pending ones. The five-minute sweep sends
+    those (the stale claim too) once, and leaves alone what was sent and what a live worker is sending."""
+    from django.utils import timezone
+
+    from oteapp.jobs.digests import digests_prepare
+
+    assert settings.CELERY_BEAT_SCHEDULE["digests-sweep"]["task"] == "oteapp.digests_sweep"
+    setup = worked_example_org("Swept", months={months["period"]: Decimal(1)})
+    for n in range(2):
+        Membership.unscoped.create(
+            organization=setup.organization, user=UserFactory(email=f"rep{n}@swept.example"), role=MemberRole.MANAGER
+        )
+    digests_prepare(periods={setup.organization.pk: months["period"]})
+    sent, stale, alive, *pending = DigestDelivery.unscoped.filter(organization=setup.organization).order_by("pk")
+    now = timezone.now()
+    old_claim = now - timedelta(seconds=settings.DIGEST_SENDING_TIMEOUT_SECONDS + 1)
+    DigestDelivery.unscoped.filter(pk=sent.pk).update(state=DigestState.SENT, sent_at=now, attempts=1)
+    DigestDelivery.unscoped.filter(pk=stale.pk).update(state=DigestState.SENDING, claimed_at=old_claim, attempts=1)
+    DigestDelivery.unscoped.filter(pk=alive.pk).update(state=DigestState.SENDING, claimed_at=now, attempts=1)
+
+    tasks.digests_sweep()
+    tasks.digests_sweep()  # again: nothing more goes out
+
+    assert len(pending) == 2
+    expected = sorted(row.recipient.email for row in (stale, *pending))
+    assert sorted(message.to[0] for message in mail.outbox) == expected
+    states = dict(DigestDelivery.unscoped.filter(organization=setup.organization).values_list("pk", "state"))
+    assert states[alive.pk] == DigestState.SENDING
+    assert {states[row.pk] for row in (sent, stale, *pending)} == {DigestState.SENT}
