@@ -1,6 +1,7 @@
 """The command line (SPEC section 7): a bad file or argument exits non-zero with one line on stderr and
 changes nothing."""
 
+import io
 import json
 import os
 import subprocess
@@ -199,3 +200,13 @@ def test_a_real_run_exits_non_zero_with_one_line_on_stderr(organization):
     report = manage("report", organization.slug, "--month", "2026-10")
     assert report.returncode == 0
     assert json.loads(report.stdout)["summary"]["total_ote"] == 35500.0
+
+
+def test_the_demo_login_hint_and_email_links_use_the_servers_address(db, settings):
+    """make run serves on PORT and sets SITE_URL from it; the printed hint (and every link in an email) uses it."""
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    out = io.StringIO()
+    call_command("loaddemo", stdout=out)
+    assert "log in at http://127.0.0.1:8123/accounts/login/ as demo@example.com" in out.getvalue()
+    dry_run = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=settings.BASE_DIR, capture_output=True, text=True)
+    assert "SITE_URL=http://127.0.0.1:8123 " in dry_run.stdout and "--port 8123" in dry_run.stdout
