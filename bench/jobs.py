@@ -23,7 +23,7 @@ import redis
 from bench import profile
 from bench.common import OUT, BenchConfig, Processes, RssSampler, children_of, log, wait_for_port
 
-# The pool processes of the benchmark's worker: by default those of `make worker` (--concurrency=2), which is
+# The pool processes of the benchmark's worker: by default those of the Procfile's (--concurrency=2), which is
 # also Celery's default on this 2-core machine (one per core), so the jobs are measured as they are deployed.
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
 # "[2026-11-26 01:29:12,592: INFO/ForkPoolWorker-1] Task oteapp.x[<id>] succeeded in 0.05s": the timestamp (the
@@ -50,7 +50,7 @@ class WorkerRun:
 
 class Worker:
     """`celery -A config worker --concurrency=WORKER_CONCURRENCY`: one worker (the issue's "one worker"), with
-    the pool processes of `make worker`."""
+    the pool processes of the Procfile's worker (`make run`)."""
 
     def __init__(self, cfg: BenchConfig, procs: Processes, *, name: str, extra_env: dict[str, str]) -> None:
         self.cfg = cfg

@@ -340,8 +340,8 @@ def _sections(
         "request's transaction) and answers `ok`: what any signed-in screen costs before doing anything, as "
         "`/healthz` is for a request that signs no one in. No target names it; it shows how much of a screen's "
         "ratio is its own work.",
-        f"- Jobs: one Celery worker (`--concurrency={jobs.WORKER_CONCURRENCY}`, prefork, as `make worker`) on Redis db "
-        f"{cfg.redis_db}; the snapshot job is `oteapp.snapshots_nightly` (every organization's open months, "
+        f"- Jobs: one Celery worker (`--concurrency={jobs.WORKER_CONCURRENCY}`, prefork, as in the Procfile) on Redis "
+        f"db {cfg.redis_db}; the snapshot job is `oteapp.snapshots_nightly` (every organization's open months, "
         "in batches); digests are `oteapp.month_close` (freeze last month, create deliveries, send) with the "
         "send window widened to the whole month, through an aiosmtpd server on loopback. "
         "`worker_rss_mb` is the RSS of the largest single process of the worker (a pool process); the worker's "
