@@ -16,7 +16,7 @@ from typing import Any
 from .calc import compute_report
 from .numbers import ENGINE_CONTEXT, MONEY, RATIO, UNITS, ZERO, as_float, dec
 from .report import Report, RepReport
-from .scenario import _replaced, _scale_row
+from .scenario import _replaced
 from .types import KIND_CLOSER, KIND_SETTER, OrgConfig, RepMonth
 
 
@@ -128,6 +128,24 @@ class MonthPace:
         }
 
 
+def _projected(value: Decimal | None, days: Decimal, day: Decimal) -> Decimal | None:
+    # value x days / day, not value / elapsed: one rounding, none when the result is exact (2 x 31 / 10 = 6.2).
+    return None if value is None else (dec(value) or ZERO) * days / day
+
+
+def _projected_row(row: RepMonth, days: Decimal, day: Decimal) -> RepMonth:
+    """The row scaled to the whole month; blank derived figures stay blank (they follow the scaled units)."""
+    if days == day:
+        return row
+    return _replaced(
+        row,
+        deals=_projected(row.deals, days, day),
+        meetings=_projected(row.meetings, days, day),
+        team_deals=_projected(row.team_deals, days, day),
+        revenue=_projected(row.revenue, days, day),
+    )
+
+
 def compute_pace(
     *,
     config: OrgConfig,
@@ -144,11 +162,12 @@ def compute_pace(
     if elapsed is None:
         return None
     with localcontext(ENGINE_CONTEXT):
-        # days / day rather than 1 / elapsed: 31/10 = 3.1 exactly, so 2 deals project to exactly 6.2.
-        factor = Decimal(days_in_month(month)) / Decimal(as_of.day)
         if report is None:
             report = compute_report(config=config, month=month, actuals=actuals)
-        projected = compute_report(config=config, month=month, actuals=[_scale_row(row, factor) for row in actuals])
+        days, day = Decimal(days_in_month(month)), Decimal(as_of.day)
+        projected = compute_report(
+            config=config, month=month, actuals=[_projected_row(row, days, day) for row in actuals]
+        )
         reps: dict[int | str, RepPace] = {}
         roles: dict[str, RolePace] = {}
         for role, projected_role in zip(report.roles, projected.roles, strict=True):
