@@ -8,7 +8,7 @@ candidate's operating expenses once per month.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
@@ -153,8 +153,8 @@ def _attainments(report: Report) -> tuple[list[Decimal], int, int]:
     return attainments, count, at_or_above
 
 
-def backtest_reports(reports: Sequence[Report]) -> Backtest:
-    """The backtest figures of month reports already computed with the plan being tested."""
+def backtest_reports(reports: Iterable[Report]) -> Backtest:
+    """The backtest figures of month reports already computed with the plan being tested (in month order)."""
     with localcontext(ENGINE_CONTEXT):
         months = []
         every: list[Decimal] = []
@@ -203,7 +203,12 @@ def backtest(config: OrgConfig, history: Sequence[MonthActuals]) -> Backtest:
     """Run ``config`` (the plan in force or a candidate) over the months of ``history``: per month and in total,
     comp, revenue, comp % of revenue, EBITDA, rep-months at or above OTE and the median rep OTE attainment.
     Raises PlanError for a plan that cannot be backtested (see validate_plan)."""
-    return backtest_reports(backtest_month_reports(config, history))
+    validate_plan(config)
+    # One report at a time: a month's report is dropped once its figures are taken.
+    return backtest_reports(
+        compute_report(config=config, month=month.month, actuals=month.actuals)
+        for month in sorted(history, key=lambda month: month.month)
+    )
 
 
 def select_history(history: Sequence[MonthActuals], months: int) -> tuple[MonthActuals, ...]:

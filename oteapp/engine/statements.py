@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, localcontext
@@ -80,7 +80,10 @@ def validate_adjustment(adjustment: Adjustment) -> None:
         raise AdjustmentError("kind", f"must be one of {', '.join(ADJUSTMENT_KINDS)}, not {adjustment.kind!r}")
     if not (adjustment.reason or "").strip():
         raise AdjustmentError("reason", "a reason is required")
-    amount = dec(adjustment.amount)
+    try:
+        amount = dec(adjustment.amount)
+    except (ArithmeticError, TypeError, ValueError):
+        amount = None
     if amount is None or not amount.is_finite() or amount == 0:
         raise AdjustmentError("amount", "must be a non-zero amount")
     if adjustment.kind == ADJUSTMENT_BONUS and amount < 0:
@@ -448,12 +451,14 @@ def compute_statements(
     opening_balances: Mapping[int | str, Decimal] | None = None,
     as_of: date | None = None,
     report: Report | None = None,
+    rep_ids: Collection[int | str] | None = None,
 ) -> MonthStatements:
     """Every rep's statement for ``month``: one per rep with an actuals row or an adjustment that month.
 
     ``opening_balances`` are the reps' outstanding draw balances before the month (0 when absent; see
     ``statements_over`` to carry them over a run of months). With ``as_of`` in the month, each statement of a rep
-    with actuals carries its pace. ``report`` (the month's report on the same inputs) saves computing it again.
+    with actuals carries its pace. ``report`` (the month's report on the same inputs) saves computing it again;
+    ``rep_ids`` limits the statements to those reps (a rep's own page), the report still covering everyone.
     A rep with only adjustments has base and commission 0 (the month's report does not count them). Raises
     AdjustmentError for an invalid adjustment, ValueError for one of another month or an unknown role."""
     balances = opening_balances or {}
@@ -477,6 +482,9 @@ def compute_statements(
         seen: set[int | str] = set()
 
         def add(rep_id: int | str, name: str, role_key: str, rep: RepReport | None) -> None:
+            seen.add(rep_id)
+            if rep_ids is not None and rep_id not in rep_ids:
+                return
             statement = _statement(
                 rep_id=rep_id, name=name, role_key=role_key, month=month, config=config, rep=rep,
                 row=rows.get(rep_id), adjustments=adjustments_of.get(rep_id, ()),
@@ -484,7 +492,6 @@ def compute_statements(
                 pace=None if pace is None or rep is None else pace.reps.get(rep_id),
             )
             entries.append(((role_order[role_key], name, str(rep_id)), statement))
-            seen.add(rep_id)
 
         for role_report in report.roles:
             for rep in role_report.reps:
@@ -506,11 +513,12 @@ def statements_over(
     *,
     opening_balances: Mapping[int | str, Decimal] | None = None,
     as_of: date | None = None,
+    rep_ids: Collection[int | str] | None = None,
 ) -> tuple[MonthStatements, ...]:
     """The statements of a run of months in month order, each computed with its own configuration, the draw
     balances carried from one month to the next (a month where a rep has no statement leaves their balance as
-    it is). ``opening_balances`` are the balances before the first month. Raises ValueError for a repeated
-    month."""
+    it is). ``opening_balances`` are the balances before the first month; ``rep_ids`` limits the statements to
+    those reps. Raises ValueError for a repeated month."""
     ordered = sorted(months, key=lambda inputs: inputs.month)
     labels = [_month_of(inputs.month) for inputs in ordered]
     if len(set(labels)) != len(labels):
@@ -525,6 +533,7 @@ def statements_over(
             adjustments=inputs.adjustments,
             opening_balances=balances,
             as_of=as_of,
+            rep_ids=rep_ids,
         )
         balances.update(month_statements.balances_after())
         result.append(month_statements)

@@ -126,6 +126,17 @@ def test_worked_example_b_october_clawback_and_advance(example_b):
     assert october["ote_attainment"] == 0.4536  # 2,268 / 5,000: the clawback is not performance either
 
 
+def test_a_reps_own_statements_carry_the_same_balances_as_everyones():
+    months = example_b_months()
+    others = [
+        replace(inputs, actuals=(*inputs.actuals, RepMonth(rep_id=2, name="Ben", role_key="closer", deals=D("1"))))
+        for inputs in months
+    ]
+    everyone = statements_over(others)
+    ana_only = statements_over(others, rep_ids={1})
+    assert [m.statements for m in ana_only] == [(m.for_rep(1),) for m in everyone]
+
+
 def test_the_statement_commission_is_the_reports_to_full_precision():
     months = example_b_months()
     for inputs, month_statements in zip(months, statements_over(months), strict=True):
@@ -202,6 +213,8 @@ def test_statements_are_ordered_by_role_then_name_and_the_contract_names_the_sta
     ]
     month = compute_statements(config=worked_example_config(), month=OCT, actuals=rows)
     assert [s.name for s in month.statements] == ["Ana", "Ben", "Eli"]
+    only_ben = compute_statements(config=worked_example_config(), month=OCT, actuals=rows, rep_ids={2})
+    assert only_ben.statements == (month.for_rep(2),)
     assert statements_to_dict(month, state="approved")["state"] == "approved"
     with pytest.raises(ValueError, match="state"):
         statements_to_dict(month, state="done")
@@ -213,6 +226,8 @@ def test_statements_are_ordered_by_role_then_name_and_the_contract_names_the_sta
         ({"kind": "gift"}, "kind"),
         ({"reason": "  "}, "reason"),
         ({"amount": D("0")}, "amount"),
+        ({"amount": "ten"}, "amount"),
+        ({"amount": D("NaN")}, "amount"),
         ({"kind": "bonus", "amount": D("-5")}, "amount"),
         ({"kind": "clawback", "amount": D("5"), "reverses_month": AUG}, "amount"),
         ({"kind": "clawback", "amount": D("-5")}, "reverses_month"),
