@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from accounts.models import MemberRole, Membership
+from accounts.models import Invitation, MemberRole, Membership
 from accounts.tenancy import organization_context
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.routes import Route, organization_routes
@@ -39,6 +39,8 @@ MINIMUM_LEVEL = {
     "accounts:invite": ADMIN,
     "accounts:member_role": ADMIN,
     "accounts:member_remove": ADMIN,
+    "accounts:invitation_resend": ADMIN,
+    "accounts:invitation_revoke": ADMIN,
     "accounts:organization_delete": OWNER,
 }
 
@@ -57,7 +59,14 @@ def world():
     target = UserFactory()
     with organization_context(organization):
         target_membership = Membership.objects.create(organization=organization, user=target, role=VIEWER)
-    return {"organization": organization, "users": users, "rep": rep, "target": target_membership}
+        invitation = Invitation.objects.create(organization=organization, email="invited@matrix.example", role=VIEWER)
+    return {
+        "organization": organization,
+        "users": users,
+        "rep": rep,
+        "target": target_membership,
+        "invitation": invitation,
+    }
 
 
 # The least a request needs to reach the permission check rather than a 404 for a missing object.
@@ -69,6 +78,7 @@ def url_for(route: Route, world: dict) -> str:
         route.pattern.replace("<slug:org_slug>", world["organization"].slug)
         .replace("<int:rep_id>", str(world["rep"].pk))
         .replace("<int:membership_id>", str(world["target"].pk))
+        .replace("<int:invitation_id>", str(world["invitation"].pk))
         .replace("<str:month>", "2026-10")
         .replace("<slug:role_key>", "closer")
     )
@@ -139,7 +149,13 @@ OBJECT_ROUTES = [route for route in ROUTES if "<int:" in route.pattern]
 
 
 def test_routes_with_object_ids_are_covered():
-    assert {"oteapp:actuals_row", "accounts:member_role", "accounts:member_remove"} <= {r.name for r in OBJECT_ROUTES}
+    assert {
+        "oteapp:actuals_row",
+        "accounts:member_role",
+        "accounts:member_remove",
+        "accounts:invitation_resend",
+        "accounts:invitation_revoke",
+    } <= {r.name for r in OBJECT_ROUTES}
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
@@ -151,7 +167,13 @@ def test_another_organizations_object_ids_are_404_under_ones_own_slug(world, rou
     actual_create(rival, rep=rival_rep, month=MONTH, deals=3)
     with organization_context(rival):
         rival_member = Membership.objects.get(user=rival_owner)
-    foreign = {"organization": world["organization"], "rep": rival_rep, "target": rival_member}
+        rival_invitation = Invitation.objects.create(organization=rival, email="theirs@rival.example", role=VIEWER)
+    foreign = {
+        "organization": world["organization"],
+        "rep": rival_rep,
+        "target": rival_member,
+        "invitation": rival_invitation,
+    }
     client = Client()
     client.force_login(world["users"][OWNER])
     before = tenant_rows_fingerprint()
