@@ -29,7 +29,9 @@ class CsvWriter:
     """`csv.writer` with every cell passed through `csv_cell`."""
 
     def __init__(self, out: io.TextIOBase) -> None:
-        self._writer = csv.writer(out, lineterminator="\n")
+        # Text quoted, numbers bare: a number is unmistakably one, and a text cell holding a carriage return
+        # stays one cell (minimal quoting would write a lone CR bare, which readers take for a line end).
+        self._writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
 
     def writerow(self, row: Iterable[object]) -> None:
         self._writer.writerow([csv_cell(value) for value in row])
