@@ -7,7 +7,6 @@ accelerator tiers out of order or with a multiplier that is not positive.
 """
 
 import re
-import zoneinfo
 from decimal import Decimal, InvalidOperation
 from itertools import zip_longest
 from typing import Any
@@ -18,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
+from oteapp.forms.timezones import timezone_choices
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
 from oteapp.selectors import config_from_models
 
@@ -239,12 +239,11 @@ def stored_tiers(role: SalesRole) -> tuple[engine.AcceleratorTier, ...]:
 
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class SettingsForm(forms.Form):
     currency = forms.CharField(label="Currency", max_length=3, help_text="Three-letter code, e.g. USD")
-    timezone = forms.ChoiceField(label="Time zone", choices=TIMEZONE_CHOICES, help_text="Months close at midnight here")
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, help_text="Months close at midnight here")
     deal_value = money_field("Average deal value", "Upfront revenue per deal")
     meeting_to_deal_rate = fraction_field(
         "Meeting-to-deal rate", "Share of setters' meetings that become deals (0.25 = 25%)"
@@ -256,6 +255,11 @@ class SettingsForm(forms.Form):
     misalignment_tolerance = fraction_field(
         "Misalignment tolerance", "Warn when break-even is this far from quota (0.10 = 10%)"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A zone saved before that the list leaves out (an old alias) stays selectable here.
+        self.fields["timezone"].choices = timezone_choices(self.initial.get("timezone"))
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].strip().upper()

@@ -44,6 +44,18 @@ MINIMUM_LEVEL = {
     "accounts:organization_delete": OWNER,
 }
 
+# Who may GET a page that is not for every member (this level and above); all other pages are for any member.
+READ_LEVEL = {
+    "oteapp:actuals_upload": MANAGER,
+    "oteapp:audit": ADMIN,
+    "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
+    "oteapp:snapshot_reopen": ADMIN,
+    "accounts:organization_settings": OWNER,
+    "accounts:organization_export": OWNER,
+}
+
+NEEDED = {MANAGER: "owner, admin or manager", ADMIN: "owner or admin", OWNER: "owner"}  # as the 403 says it
+
 ROUTES = organization_routes()
 UNSAFE = [route for route in ROUTES if route.name in MINIMUM_LEVEL]
 MONTH = date(2026, 10, 1)
@@ -115,6 +127,49 @@ def test_access_level_matrix(world, route, level):
     else:
         assert response.status_code == 403
         assert tenant_rows_fingerprint() == before
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("level", [OWNER, ADMIN, MANAGER, VIEWER])
+def test_read_access_matrix(world, route, level):
+    """Every page and download that answers GET, at every level: a refusal is the styled 403 naming the levels
+    that may open it."""
+    client = Client()
+    client.force_login(world["users"][level])
+    before = tenant_rows_fingerprint()
+
+    response = client.get(url_for(route, world))
+
+    if response.status_code == 405:
+        assert route.name in MINIMUM_LEVEL, f"{route.name} answers neither GET nor POST"
+        return
+    minimum = READ_LEVEL.get(route.name, VIEWER)
+    if RANK[level] >= RANK[minimum]:
+        assert response.status_code not in (403, 404), response.status_code
+    else:
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert '<main id="main">' in html, "the 403 page is inside the app's layout"
+        assert f"This needs {NEEDED[minimum]} access." in html and f"Your access level here is {level}." in html
+        assert tenant_rows_fingerprint() == before
+
+
+def test_read_levels_are_the_views_own_rules():
+    """READ_LEVEL is not a second opinion: it must equal what role_required on each view allows."""
+    from django.urls import resolve
+
+    for route in ROUTES:
+        allowed = _allowed_roles(resolve(route.url(org_slug="x")).func)
+        if route.name in READ_LEVEL:
+            assert allowed == {lvl for lvl in RANK if RANK[lvl] >= RANK[READ_LEVEL[route.name]]}, route.name
+
+
+def _allowed_roles(view) -> set[str] | None:
+    while view is not None:
+        if hasattr(view, "allowed_roles"):
+            return set(view.allowed_roles)
+        view = getattr(view, "__wrapped__", None)
+    return None
 
 
 @pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.name)
