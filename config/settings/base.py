@@ -218,6 +218,20 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 INVITATION_MAX_AGE_DAYS = 7
 
+# Request and import sizes (issue 14 item 2). An import file (configuration JSON, actuals CSV; web or command
+# line) is refused beyond these, with a message naming the limit: 400 reps by 36 months (14,400 rows, about
+# 1 MB) fits with room to spare. Request bodies other than files are capped by Django: the largest is the
+# actuals preview's signed copy of an import file (base64 of the compressed file, so at most 4/3 of its bytes).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_REPS = env.int("IMPORT_MAX_REPS", default=2_000)
+IMPORT_MAX_ROLES = env.int("IMPORT_MAX_ROLES", default=50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=IMPORT_MAX_BYTES * 3 // 2)
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES  # larger uploads go to a temporary file, then are refused
+# 50 roles of about 15 inputs each on the Configuration form; the What-If query string is smaller.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -15,8 +15,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from accounts.text import PlainTextField
 from oteapp import engine
-from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
+from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text, import_size_problem
 from oteapp.forms.timezones import timezone_choices
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
 from oteapp.selectors import config_from_models
@@ -24,7 +25,6 @@ from oteapp.selectors import config_from_models
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
 RATIO_PLACES = 4
 RATIO_LIMIT = Decimal(100000)  # a RATIO column holds 9 digits, 4 of them decimals
-MAX_IMPORT_BYTES = 1_000_000
 
 RATE_HELP = {
     RoleKind.CLOSER: "Share of each deal's revenue (0.10 = 10%)",
@@ -279,7 +279,7 @@ SETTINGS_FIELDS = tuple(SettingsForm.base_fields)
 
 
 class RoleForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100)
+    name = PlainTextField(label="Name", max_length=100)
     annual_ote = money_field("Annual OTE", "Total pay at 100% of quota")
     annual_base = money_field("Annual base", "Paid only in the base + commission model")
     monthly_quota = units_field("Monthly quota")
@@ -409,7 +409,7 @@ class RoleCreateForm(forms.Form):
     key = forms.SlugField(
         label="Key", max_length=50, widget=forms.TextInput(attrs={"placeholder": "e.g. senior_closer"})
     )
-    name = forms.CharField(label="Name", max_length=100)
+    name = PlainTextField(label="Name", max_length=100)
     kind = forms.ChoiceField(label="Kind", choices=RoleKind.choices)
 
     def __init__(self, data: Any = None, *, existing_keys: set[str]) -> None:
@@ -428,6 +428,7 @@ class ConfigImportForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(f"The file is too large ({upload.size:,} bytes); at most {MAX_IMPORT_BYTES:,}.")
+        problem = import_size_problem(upload.size)
+        if problem:
+            raise ValidationError(f"{problem[0].upper()}{problem[1:]}.")
         return upload

@@ -1,11 +1,14 @@
 """What the commands of SPEC section 7 share: one-line errors and the organization by slug."""
 
 import argparse
+import os
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization
+from oteapp.files.configuration import import_size_problem
 
 
 class OneLineErrorCommand(BaseCommand):
@@ -32,7 +35,12 @@ class OrganizationCommand(OneLineErrorCommand):
 
     @staticmethod
     def file_read(path: str) -> bytes:
+        """The file's bytes; a file over the import limit is refused before it is read."""
         try:
-            return Path(path).read_bytes()
+            with Path(path).open("rb") as file:
+                problem = import_size_problem(os.fstat(file.fileno()).st_size)
+                if problem:
+                    raise CommandError(f"{path}: {problem}")
+                return file.read(settings.IMPORT_MAX_BYTES + 1)  # a file that grew meanwhile is refused by the import
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
