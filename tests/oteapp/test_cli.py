@@ -244,3 +244,18 @@ def test_import_commands_with_redis_down_never_print_a_traceback(organization, t
     assert warning.startswith(f"Snapshots of organization {organization.pk} not scheduled (Redis unavailable: ")
     assert warning.endswith("; the nightly run recomputes them.")
     assert "Imported" in imported.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("createorg", "acme", "--name", "Bad\udcffName"),  # a non-UTF-8 byte in argv arrives as a lone surrogate
+        ("exportconfig", "acme\udcff"),
+        ("report", "acme", "--month", "2026-10\udcff"),
+    ],
+)
+def test_arguments_that_cannot_be_stored_are_one_line_errors(organization, args):
+    before = database_state()
+    with pytest.raises(CommandError, match="must not contain invalid Unicode"):
+        call_command(*args, stdout=StringIO())
+    assert database_state() == before
