@@ -30,17 +30,18 @@ def _parameter(world: World, data: st.DataObject, converter: str, name: str) -> 
     if name == "org_slug":
         return world.slug
     if name == "month":
-        return quote(data.draw(months_typed("2025-06", "2026-10"), label="path month"), safe="") or "x"
+        month = data.draw(months_typed("2025-06", "2026-10"), label="path month")
+        return quote(month, safe="", errors="surrogatepass") or "x"
     if name == "token":
         tokens = st.sampled_from([world.invitation_token, world.unsubscribe_token]) | unicode_text
-        return quote(data.draw(tokens, label="token"), safe="") or "x"
+        return quote(data.draw(tokens, label="token"), safe="", errors="surrogatepass") or "x"
     if converter == "int":
         ids = [rep.pk for rep in world.reps.values()] + [world.manager.pk, world.owner_membership.pk, NO_SUCH_ID]
         return str(data.draw(st.sampled_from(ids), label=name))
     if converter == "slug":
         slugs = st.sampled_from([*ROLE_KEYS, "no-such-thing"]) | st.from_regex(r"[-a-zA-Z0-9_]{1,60}", fullmatch=True)
         return data.draw(slugs, label=name)
-    return quote(data.draw(unicode_text, label=name), safe="") or "x"
+    return quote(data.draw(unicode_text, label=name), safe="", errors="surrogatepass") or "x"
 
 
 def _path(endpoint: Endpoint, world: World, data: st.DataObject) -> str:
