@@ -4,8 +4,8 @@
 (an invitation sent, resent, revoked or accepted; an access level changed; a member removed), so a receiver
 that writes (the audit trail, oteapp/services/audit.py) commits or rolls back with the change itself.
 
-Receivers get `sender` (the `accounts.services` function's module, `accounts.services`) and one keyword
-argument, `change`: a `MembershipChange`.
+Receivers get `sender="accounts.services"` and one keyword argument, `change`: a `MembershipChange`. Connect
+them in the receiving app's `AppConfig.ready()` with a `dispatch_uid`.
 """
 
 from dataclasses import dataclass
