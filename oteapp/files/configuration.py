@@ -16,7 +16,6 @@ of at most 15 significant digits prints back to the same decimal, so export → 
 
 import json
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +33,7 @@ from accounts.text import printable, text_problem
 from oteapp.models import CompModel, OrganizationSettings, Rep, RoleKind, SalesRole
 from oteapp.selectors import organization_roles, organization_settings_get
 from oteapp.services.audit import audit_events_create
+from oteapp.timezones import is_time_zone
 
 CONFIG_VERSION = "2.0"
 LEGACY_VERSION = "1.1"
@@ -401,7 +401,7 @@ def _settings_plan(plan: _Plan, raw: object, problems: _Problems) -> None:
             problems.add("organization.currency", f"must be a three-letter code like USD, got {shown(value)}")
     if "timezone" in section:
         value = section["timezone"]
-        if isinstance(value, str) and value in zoneinfo.available_timezones():
+        if is_time_zone(value):
             values["timezone"] = value
         else:
             problems.add("organization.timezone", f"must be a time zone like Europe/Paris, got {shown(value)}")

@@ -18,9 +18,9 @@ from django.core.files.uploadedfile import UploadedFile
 from accounts.text import PlainTextField
 from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text, import_size_problem
-from oteapp.forms.timezones import timezone_choices
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
 from oteapp.selectors import config_from_models
+from oteapp.timezones import timezone_choices
 
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
 RATIO_PLACES = 4

@@ -1,5 +1,6 @@
 """Issue 14 item 17: the time-zone list leads with common zones and leaves out zones that are no place."""
 
+import json
 import re
 
 import pytest
@@ -34,3 +35,17 @@ def test_a_saved_alias_stays_selectable_and_saves(owner_client, organization):
         OrganizationSettings.objects.update(timezone="US/Eastern")
     select = zone_select(owner_client.get(f"/o/{organization.slug}/configuration/").content.decode())
     assert '<option value="US/Eastern" selected>' in select
+
+
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "posixrules"])
+def test_an_import_refuses_pseudo_zones_but_keeps_aliases(organization, zone):
+    from oteapp.files.configuration import ConfigImportError, config_import
+
+    def document(name: str) -> str:
+        return json.dumps({"version": "2.0", "organization": {"timezone": name}})
+
+    with organization_context(organization):
+        with pytest.raises(ConfigImportError, match="must be a time zone like Europe/Paris"):
+            config_import(organization=organization, data=document(zone))
+        config_import(organization=organization, data=document("US/Eastern"))
+        assert OrganizationSettings.objects.get().timezone == "US/Eastern"
