@@ -24,11 +24,19 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 
 def organization_pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(organization=organization, accepted_at__isnull=True).order_by("-created_at")
+    return (
+        Invitation.objects.filter(organization=organization, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-sent_at", "-pk")
+    )
 
 
 def organization_membership_get(*, organization: Organization, membership_id: int) -> Membership | None:
     return Membership.objects.select_related("user").filter(organization=organization, pk=membership_id).first()
+
+
+def organization_invitation_get(*, organization: Organization, invitation_id: int) -> Invitation | None:
+    return Invitation.objects.filter(organization=organization, pk=invitation_id).first()
 
 
 def user_with_email_exists(*, email: str) -> bool:

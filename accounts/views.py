@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.forms import InvitationForm, InvitedSignupForm, MembershipRoleForm, OrganizationCreateForm
 from accounts.permissions import CAN_MANAGE_MEMBERS, OWNER_ONLY, role_required
 from accounts.selectors import (
+    organization_invitation_get,
     organization_members,
     organization_membership_get,
     organization_pending_invitations,
@@ -21,6 +22,9 @@ from accounts.services import (
     invitation_accept,
     invitation_create,
     invitation_from_token,
+    invitation_is_for,
+    invitation_resend,
+    invitation_revoke,
     invited_user_create,
     membership_remove,
     membership_role_change,
@@ -142,8 +146,39 @@ def membership_remove_view(request: HttpRequest, org_slug: str, membership_id: i
     return redirect("accounts:members", org_slug=org_slug)
 
 
+@require_POST
+@role_required(CAN_MANAGE_MEMBERS)
+def invitation_resend_view(request: HttpRequest, org_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = organization_invitation_get(organization=request.organization, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    try:
+        invitation_resend(organization=request.organization, actor=request.membership, invitation_id=invitation.pk)
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}, with a new link.")
+    return redirect("accounts:members", org_slug=org_slug)
+
+
+@require_POST
+@role_required(CAN_MANAGE_MEMBERS)
+def invitation_revoke_view(request: HttpRequest, org_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = organization_invitation_get(organization=request.organization, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    try:
+        invitation_revoke(organization=request.organization, actor=request.membership, invitation_id=invitation.pk)
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation of {invitation.email} was withdrawn; its link no longer works.")
+    return redirect("accounts:members", org_slug=org_slug)
+
+
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
-    """Works for a signed-in user, an existing user (log in first) and a new one (sign up here)."""
+    """Works for the invited person signed in, an existing user (log in first) and a new one (sign up here).
+    Anyone else signed in is told whom the invitation is for and offered to sign out."""
     try:
         invitation = invitation_from_token(token=token)
     except InvitationInvalid as error:
@@ -151,8 +186,15 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
     context = {"invitation": invitation, "organization": invitation.organization}
     if request.user.is_authenticated:
+        if not invitation_is_for(invitation=invitation, user=request.user):
+            unverified = request.user.email.lower() == invitation.email.lower()
+            context = {**context, "unverified": unverified}
+            return render(request, "accounts/invitation_wrong_user.html", context, status=403)
         if request.method == "POST":
-            invitation_accept(invitation=invitation, user=request.user)
+            try:
+                invitation_accept(invitation=invitation, user=request.user)
+            except InvitationInvalid as error:
+                return render(request, "accounts/invitation_invalid.html", {"error": str(error)}, status=400)
             messages.success(request, f"Welcome to {invitation.organization.name}.")
             return redirect("oteapp:overview", org_slug=invitation.organization.slug)
         return render(request, "accounts/invitation_accept.html", context)

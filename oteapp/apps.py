@@ -17,10 +17,13 @@ class OteappConfig(AppConfig):
     verbose_name = "OTE & team performance"
 
     def ready(self) -> None:
-        from accounts.signals import organization_created
+        from accounts.signals import membership_changed, organization_created
+        from oteapp.services.audit import membership_change_audit
         from oteapp.services.organizations import organization_defaults_create
 
-        # Every new organization gets its settings and sales roles (accounts knows nothing of them).
+        # accounts knows nothing of oteapp: it announces new organizations and membership changes, and oteapp adds
+        # a new organization's settings and sales roles, and writes the audit trail.
         organization_created.connect(organization_defaults_create, dispatch_uid="oteapp.organization_defaults")
+        membership_changed.connect(membership_change_audit, dispatch_uid="oteapp.audit.membership_changed")
         # After every migrate, so the data_version triggers follow oteapp.data_version.REPORT_MODELS.
         post_migrate.connect(_install_data_version_triggers, dispatch_uid="oteapp.data_version")

@@ -15,6 +15,7 @@ The rules (docs/jobs.md has the why):
 
 import functools
 import gc
+import logging
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import kombu.exceptions
 import orjson
 import redis
 from django.conf import settings
@@ -39,6 +41,8 @@ from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, 
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models
 from oteapp.services.audit import audit_changes
+
+logger = logging.getLogger(__name__)
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
@@ -582,14 +586,23 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
         snapshots_refresh_run(organization_id=organization_id, tokens=tokens)
         return
     debounce = settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS
-    pipe = _redis().pipeline()
-    pipe.sadd(_refresh_key(organization_id, "pending"), *tokens)
-    pipe.expire(_refresh_key(organization_id, "pending"), REFRESH_CLAIM_TTL_SECONDS)
-    # Only the first request of a burst enqueues; the rest add their months to the pending set.
-    pipe.set(_refresh_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
-    if pipe.execute()[-1]:
-        # By name: the tasks module imports this one, not the other way round.
-        celery_app.send_task("oteapp.snapshots_refresh", args=[organization_id], countdown=debounce)
+    try:
+        pipe = _redis().pipeline()
+        pipe.sadd(_refresh_key(organization_id, "pending"), *tokens)
+        pipe.expire(_refresh_key(organization_id, "pending"), REFRESH_CLAIM_TTL_SECONDS)
+        # Only the first request of a burst enqueues; the rest add their months to the pending set.
+        pipe.set(_refresh_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
+        if pipe.execute()[-1]:
+            # By name: the tasks module imports this one, not the other way round.
+            celery_app.send_task("oteapp.snapshots_refresh", args=[organization_id], countdown=debounce)
+    except (redis.RedisError, kombu.exceptions.OperationalError) as error:
+        # The change is committed; only its snapshots wait. One line, no traceback: a command line run while
+        # Redis is down says what happened and nothing more.
+        logger.warning(
+            "Snapshots of organization %s not scheduled (Redis unavailable: %s); the nightly run recomputes them.",
+            organization_id,
+            error,
+        )
 
 
 def snapshots_refresh_drain(*, organization_id: int, claim: str) -> SnapshotStats:

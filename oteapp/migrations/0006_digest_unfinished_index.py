@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_cache_table'),
+        ('accounts', '0007_cache_table'),
         ('oteapp', '0005_rep_role_restrict'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

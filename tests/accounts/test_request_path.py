@@ -85,12 +85,12 @@ def test_a_removed_member_loses_access_at_the_next_request(client, organization)
 
 
 def test_the_upgrade_keeps_everyone_signed_in(owner):
-    """accounts migration 0005 copies the live sessions of accounts_session back to django_session."""
+    """accounts migration 0006 copies the live sessions of accounts_session back to django_session."""
     from importlib import import_module
 
     from django.db.migrations.executor import MigrationExecutor
 
-    state = MigrationExecutor(connection).loader.project_state(("accounts", "0004_session_with_user"))
+    state = MigrationExecutor(connection).loader.project_state(("accounts", "0005_invitation_sent_at"))
     old_apps = state.apps
     with connection.schema_editor() as editor:
         editor.create_model(old_apps.get_model("accounts", "Session"))
@@ -101,6 +101,6 @@ def test_the_upgrade_keeps_everyone_signed_in(owner):
     Session.objects.create(session_key="known", session_data="a:b", expire_date=now + timedelta(days=1))
     OwnSession.objects.create(session_key="known", session_data="x:y", expire_date=now + timedelta(days=1))
 
-    import_module("accounts.migrations.0005_django_sessions_again").copy_sessions_back(old_apps, None)
+    import_module("accounts.migrations.0006_django_sessions_again").copy_sessions_back(old_apps, None)
 
     assert dict(Session.objects.values_list("session_key", "session_data")) == {"live": "x:y", "known": "a:b"}

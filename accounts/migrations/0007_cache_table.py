@@ -11,6 +11,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0005_django_sessions_again")]
+    dependencies = [("accounts", "0006_django_sessions_again")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

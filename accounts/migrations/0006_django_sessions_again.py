@@ -20,7 +20,7 @@ def copy_sessions_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_session_with_user"),
+        ("accounts", "0005_invitation_sent_at"),
         ("sessions", "0001_initial"),
     ]
 
