@@ -51,7 +51,7 @@ READ_LEVEL = {
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,
     "accounts:organization_settings": OWNER,
-    "accounts:organization_export": OWNER,
+    "oteapp:organization_export": OWNER,
 }
 
 NEEDED = {MANAGER: "owner, admin or manager", ADMIN: "owner or admin", OWNER: "owner"}  # as the 403 says it
