@@ -302,7 +302,7 @@ def test_a_failed_write_rolls_the_whole_batch_back(spec_org, monkeypatch):
 
 def test_the_nightly_job_rewrites_exactly_the_organization_whose_data_changed(db):
     """Across a batch, a change to one organization's actuals rewrites that organization's open month and no
-    other row (xmin): one UPDATE statement (the writes bind their JSON on the server, through Django's cursor,
+    other row (xmin): one UPDATE statement (the writes go through Django's cursor,
     so they are in its query log), the stored report is the dashboard's, and running again writes nothing."""
     from oteapp.jobs.snapshots import snapshots_open_months_compute
 
