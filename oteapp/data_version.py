@@ -27,12 +27,11 @@ REPORT_MODELS: tuple[type[models.Model], ...] = (
 )
 
 EVENTS = (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD"))
-TABLE_FUNCTION = "oteapp_bump_data_version"
-ORGANIZATION_FUNCTION = "oteapp_bump_own_data_version"
+TABLE_FUNCTION = "oteapp_bump_data_version"  # the function below, which the triggers of the report tables run
 
 _FUNCTIONS = (
-    f"""
-CREATE OR REPLACE FUNCTION {TABLE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+    """
+CREATE OR REPLACE FUNCTION oteapp_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     changed_organization_id bigint;
 BEGIN
@@ -41,9 +40,9 @@ BEGIN
     END LOOP;
     RETURN NULL;
 END $$
-""",  # noqa: S608 (constants only)
-    f"""
-CREATE OR REPLACE FUNCTION {ORGANIZATION_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+""",
+    """
+CREATE OR REPLACE FUNCTION oteapp_bump_own_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.data_version = OLD.data_version THEN
         NEW.data_version := OLD.data_version + 1;
@@ -52,7 +51,7 @@ BEGIN
 END $$
 """,
     "CREATE OR REPLACE TRIGGER organization_data_version BEFORE UPDATE ON accounts_organization "
-    f"FOR EACH ROW EXECUTE FUNCTION {ORGANIZATION_FUNCTION}()",
+    "FOR EACH ROW EXECUTE FUNCTION oteapp_bump_own_data_version()",
 )
 
 
