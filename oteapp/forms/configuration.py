@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
+from oteapp.number_format import NumberTextError, parse_number
 from oteapp.selectors import config_from_models
 
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
@@ -34,8 +35,9 @@ RATE_HELP = {
 
 
 class NumberField(forms.DecimalField):
-    """A decimal as people type it: "60,000" and "$60,000" are fine. Django's DecimalField already
-    refuses NaN and Infinity; inputs are plain text so the server, not the browser, explains errors."""
+    """A decimal as people type it, read by oteapp.number_format.parse_number like every number people type:
+    "60,000" and "$60,000" are fine, "1.234,50" is refused with how to write it. Inputs are plain text so the
+    server, not the browser, explains errors."""
 
     def __init__(self, *, max_digits: int, decimal_places: int, positive: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.TextInput(attrs=NUMBER_ATTRS))
@@ -56,7 +58,10 @@ class NumberField(forms.DecimalField):
 
     def to_python(self, value: Any) -> Decimal | None:
         if isinstance(value, str):
-            value = value.strip().replace(",", "").replace("$", "")
+            try:
+                return parse_number(value)
+            except NumberTextError as error:
+                raise ValidationError(str(error), code="invalid") from None
         number = super().to_python(value)
         # Refused here, not only in validate(): has_changed() compares the parsed value, and comparing a
         # signaling NaN ("sNaN") raises InvalidOperation.

@@ -4,7 +4,7 @@ affected snapshots to be recomputed."""
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,6 +16,7 @@ from oteapp.files.configuration import ImportResult
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
 from oteapp.months import format_month, month_end
+from oteapp.number_format import NumberTextError, parse_number
 from oteapp.services.audit import audit_changes
 
 ACTION_ACTUAL_UPDATE = "actual_update"
@@ -83,14 +84,14 @@ def actual_value_problem(value: Decimal | None, field: ActualField) -> str | Non
 
 
 def actual_value_parse(text: str, field: ActualField) -> Decimal | None:
-    """A cell as typed → Decimal (None when blank); raises ValidationError with the cell's message."""
-    text = text.strip()
-    if not text:
-        return None
+    """A cell as typed ("6", "2.5", "$10,500") → Decimal (None when blank); raises ValidationError with the
+    cell's message. Read by oteapp.number_format.parse_number, like every number people type."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError("Enter a number, like 6 or 2.5.", code="invalid") from None
+        value = parse_number(text)
+    except NumberTextError as error:
+        raise ValidationError(str(error), code="invalid") from None
+    if value is None:
+        return None
     problem = actual_value_problem(value, field)
     if problem:
         raise ValidationError(problem, code="invalid")

@@ -22,6 +22,7 @@ from accounts.tenancy import organization_context
 from oteapp.files.configuration import decimal_text
 from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
+from oteapp.number_format import parse_number
 from oteapp.services.actuals import CENT, actual_fields, number_text
 from oteapp.templatetags.ote import money
 from tests.factories import PASSWORD
@@ -95,8 +96,7 @@ def with_month_query(data: st.DataObject, path: str) -> str:
 
 def typed_number(text: str) -> Decimal | None:
     """How the number inputs read what was typed ("$60,000" is 60000); None for blank."""
-    text = text.strip().replace(",", "").replace("$", "")
-    return Decimal(text) if text else None
+    return parse_number(text)
 
 
 def org_path(world: World, tail: str) -> str:

@@ -163,13 +163,15 @@ def test_without_javascript_a_save_redirects_back_to_the_grid(owner_client, orga
     ("typed", "message"),
     [
         ("-3", "Can&#x27;t be negative."),
-        ("abc", "Enter a number, like 6 or 2.5."),
-        ("NaN", "Enter a number."),
-        ("-Infinity", "Enter a number."),
-        ("1e20", "Must be less than 10,000,000,000."),
-        ("1e999999999", "Must be less than 10,000,000,000."),
+        ("abc", "Enter a number, like 6, 2.5 or 10,000 (not “abc”)."),
+        ("NaN", "Enter a number, like 6, 2.5 or 10,000 (not “NaN”)."),
+        ("-Infinity", "Enter a number, like 6, 2.5 or 10,000 (not “-Infinity”)."),
+        ("1e20", "Enter a number, like 6, 2.5 or 10,000 (not “1e20”)."),
+        ("1e999999999", "Enter a number, like 6, 2.5 or 10,000 (not “1e999999999”)."),
         ("99999999999", "Must be less than 10,000,000,000."),
         ("1.234", "Use at most 2 decimal places."),
+        ("1.234,5", "“1.234,5” can be read two ways"),
+        ("10,00", "“10,00” can be read two ways"),
     ],
 )
 def test_a_bad_value_is_shown_at_its_cell_with_the_typed_values_kept(owner_client, organization, team, typed, message):
