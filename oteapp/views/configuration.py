@@ -143,6 +143,7 @@ def _context(
     return {
         "active_tab": "configuration",
         "month_choice": month_choice,
+        "currency": forms.saved_config.currency,
         "month_query": f"?month={month_choice.param}",
         "forms": forms,
         "panels": [

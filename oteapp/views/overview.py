@@ -28,6 +28,12 @@ ROLE_COLUMNS = (
     "actual_units_per_person", "quota_attainment", "ote_attainment", "team_ote", "team_actual", "team_gap",
     "gap_per_person", "status",
 )
+# Money figures: their CSV header names the report's currency, "team_gap (EUR)".
+MONEY_FIGURES = frozenset({
+    "monthly_ote", "required_commission_per_unit", "configured_commission_per_unit", "recommended_annual_ote",
+    "team_ote", "team_actual", "team_gap", "gap_per_person", "total_ote", "total_actual", "ote_gap", "revenue",
+    "ebitda",
+})
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def overview_get(*, organization: Organization, month: date, chart_id: str) -> O
         # A month without actuals is a gap, not a zero: nothing was recorded.
         revenue=[point.summary.revenue if point.has_actuals else None for point in trend],
         attainment=[point.summary.team_ote_attainment if point.has_actuals else None for point in trend],
+        currency=reports[-1].report.currency,
     )
     previous = reports[-2].report if len(trend) > 1 and trend[-2].has_actuals else None
     return Overview(report=reports[-1].report, previous=previous, trend=trend, chart=chart)
@@ -85,6 +92,7 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
         "month_choice": month_choice,
         "overview": overview,
         "report": overview.report,
+        "currency": overview.report.currency,
     }
     return render_tab(request, "oteapp/overview/page.html", context)
 
@@ -94,7 +102,12 @@ def investor(request: HttpRequest, org_slug: str) -> HttpResponse:
     """One printable page for an investor update: key metrics, the role table and the trend."""
     month_choice = selected_month(request)
     overview = overview_get(organization=request.organization, month=month_choice.month, chart_id="investor-trend")
-    context = {"month_choice": month_choice, "overview": overview, "report": overview.report}
+    context = {
+        "month_choice": month_choice,
+        "overview": overview,
+        "report": overview.report,
+        "currency": overview.report.currency,
+    }
     return render(request, "oteapp/overview/investor.html", context)
 
 
@@ -122,18 +135,23 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
+def _label(name: str, currency: str) -> str:
+    return f"{name} ({currency})" if name in MONEY_FIGURES else name
+
+
 def report_csv_text(report: engine.Report) -> str:
-    """One row per role with the contract's figures, then a block of summary rows (metric, value)."""
+    """One row per role with the contract's figures, then a block of summary rows (metric, value). The contract's
+    keys name the columns and metrics; a money figure's name also names the currency: "team_gap (EUR)"."""
     data = report.to_dict()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["month", *ROLE_COLUMNS])
+    writer.writerow(["month", *(_label(column, report.currency) for column in ROLE_COLUMNS)])
     for role in data["roles"]:
         writer.writerow([data["month"], *(_cell(role[column]) for column in ROLE_COLUMNS)])
     writer.writerow([])
     writer.writerow(["month", "metric", "value"])
     for metric, value in data["summary"].items():
-        writer.writerow([data["month"], metric, _cell(value)])
+        writer.writerow([data["month"], _label(metric, report.currency), _cell(value)])
     return out.getvalue()
 
 

@@ -35,6 +35,7 @@ from django_htmx.http import trigger_client_event
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
 from oteapp.forms.whatif import ScenarioForms
+from oteapp.number_format import MINUS
 from oteapp.selectors import (
     month_active_reps_get,
     month_actuals_get,
@@ -44,7 +45,6 @@ from oteapp.selectors import (
 from oteapp.services.configuration import scenario_apply
 from oteapp.templatetags.ote import (
     FORMAT_BY_KIND,
-    MINUS,
     money,
     pct,
     ratio,

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from oteapp.models import OrganizationSettings, SalesRole
-from oteapp.templatetags.ote import MINUS
+from oteapp.number_format import MINUS
 from oteapp.views import whatif
 from tests.oteapp.test_configuration_view import worked_example_actuals, worked_example_configure
 from tests.oteapp.test_whatif_view import scenario_params, url
