@@ -20,7 +20,7 @@ from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
 from oteapp.number_format import NumberTextError, parse_number
-from oteapp.selectors import config_from_models
+from oteapp.selectors import config_from_models, configuration_version
 
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
 RATIO_PLACES = 4
@@ -349,6 +349,8 @@ class ConfigurationForms:
         read_only: bool = False,
     ) -> None:
         self.saved_config = config_from_models(settings=settings, roles=roles)
+        # The version of what the forms show: a save names it, and is refused if the configuration moved on since.
+        self.version = configuration_version(settings=settings, roles=roles)
         self.settings = SettingsForm(
             data,
             prefix="org",
@@ -374,6 +376,15 @@ class ConfigurationForms:
 
     def has_changed(self) -> bool:
         return self.is_bound and any(form.has_changed() for form in self.all_forms)
+
+    def mark_saved_values(self) -> None:
+        """After a conflict: each field whose typed value differs from the saved one gets `saved`, the saved value as
+        text, which the template shows under the input (the forms' initial values are the saved ones)."""
+        for form in self.all_forms:
+            for name, field in form.fields.items():
+                bound = form[name]
+                if field.has_changed(bound.initial, bound.data):
+                    bound.saved = _saved_text(field, bound.initial)
 
     @property
     def settings_error_lines(self) -> list[str]:
@@ -404,6 +415,16 @@ class ConfigurationForms:
 
     def role_values(self) -> dict[str, dict[str, Any]]:
         return {form.role.key: {name: form.cleaned_data[name] for name in ROLE_FIELDS} for form in self.roles}
+
+
+def _saved_text(field: forms.Field, value: Any) -> str:
+    if isinstance(field, AcceleratorTiersField):
+        tiers = ", ".join(f"from {start} ×{multiplier}" for start, multiplier in field.prepare_value(value))  # noqa: RUF001
+        return tiers or "none"
+    text = field.prepare_value(value)
+    if isinstance(field, forms.ChoiceField):
+        text = dict(field.choices).get(value, value)
+    return str(text) if text not in (None, "") else "blank"
 
 
 class RoleCreateForm(forms.Form):

@@ -433,6 +433,7 @@ def _upload_context(
     return {
         "active_tab": "actuals",
         "month_choice": choice,
+        "month_selector_url": reverse("oteapp:actuals_upload", kwargs={"org_slug": request.organization.slug}),
         "upload_form": form or ActualsUploadForm(),
         "errors": errors or [],
         "preview": preview,

@@ -25,6 +25,7 @@ from oteapp.months import format_month, parse_month
 from oteapp.number_format import parse_number
 from oteapp.services.actuals import CENT, actual_fields, number_text
 from oteapp.templatetags.ote import money
+from oteapp.views.configuration import ALIGN_LABELS
 from tests.factories import PASSWORD
 from tests.fuzz.conftest import World
 from tests.fuzz.harness import ENCODINGS, FILE_ENCODINGS, Sent, Upload, input_values
@@ -308,10 +309,12 @@ def check_configuration_save(world: World, request: Request, sent: Sent) -> None
         assert [Decimal(step) for step in role.ramp] == [Decimal(step) for step in steps]
 
 
-def check_use_recommended(world: World, request: Request, sent: Sent) -> None:
+def check_align(world: World, request: Request, sent: Sent) -> None:
     role = SalesRole.unscoped.get(organization=world.organization, key=sent.posted["role"])
+    field = sent.posted["field"]
     shown = sent.html if sent.htmx else messages_text(sent)
-    assert f"annual OTE set to {money(role.annual_ote)}" in shown
+    now = money(role.annual_ote) if field == "annual_ote" else ""
+    assert f"{ALIGN_LABELS[field].lower()} set from" in shown and f"to {now}" in shown
 
 
 def draw_role_add(world: World, data: st.DataObject) -> Request:
@@ -610,12 +613,15 @@ CASES: dict[str, Case] = {
     "oteapp:configuration_save": Case(
         lambda world, data: draw_configuration(world, data, "configuration/save/"), check_configuration_save
     ),
-    "oteapp:configuration_use_recommended": Case(
+    "oteapp:configuration_align": Case(
         lambda world, data: Request(
-            with_month_query(data, org_path(world, "configuration/use-recommended/")),
-            {"role": data.draw(choices_typed(*ROLE_KEYS), label="role")},
+            with_month_query(data, org_path(world, "configuration/align/")),
+            {
+                "role": data.draw(choices_typed(*ROLE_KEYS), label="role"),
+                "field": data.draw(choices_typed("annual_ote", "commission_rate", "monthly_quota"), label="field"),
+            },
         ),
-        check_use_recommended,
+        check_align,
     ),
     "oteapp:configuration_role_add": Case(draw_role_add, check_role_add),
     "oteapp:configuration_import": Case(draw_config_import, check_config_import, encodings=FILE_ENCODINGS),

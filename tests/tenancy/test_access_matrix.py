@@ -29,7 +29,7 @@ MINIMUM_LEVEL = {
     "oteapp:actuals_upload_apply": MANAGER,
     "oteapp:configuration_preview": ADMIN,
     "oteapp:configuration_save": ADMIN,
-    "oteapp:configuration_use_recommended": ADMIN,
+    "oteapp:configuration_align": ADMIN,
     "oteapp:configuration_role_add": ADMIN,
     "oteapp:configuration_import": ADMIN,
     "oteapp:whatif_apply": ADMIN,
@@ -61,7 +61,7 @@ def world():
 
 
 # The least a request needs to reach the permission check rather than a 404 for a missing object.
-BODIES = {"oteapp:configuration_use_recommended": {"role": "closer"}}
+BODIES = {"oteapp:configuration_align": {"role": "closer", "field": "annual_ote"}}
 
 
 def url_for(route: Route, world: dict) -> str:
