@@ -23,7 +23,7 @@ from oteapp.files.configuration import decimal_text
 from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.number_format import parse_number
-from oteapp.services.actuals import CENT, actual_fields, number_text
+from oteapp.services.actuals import CENT, actual_fields, number_text, row_is_empty
 from oteapp.templatetags.ote import money
 from oteapp.views.configuration import ALIGN_LABELS
 from tests.factories import PASSWORD
@@ -144,15 +144,32 @@ def draw_actuals_row(world: World, data: st.DataObject) -> Request:
 
 def check_actuals_row(world: World, request: Request, sent: Sent) -> None:
     rep, month = request.context["rep"], request.context["month"]
-    actual = MonthlyActual.unscoped.get(rep=rep, month=month)
-    for spec in actual_fields(rep.role.kind):
-        typed = sent.posted.get(spec.name, "").strip()
-        expected = Decimal(typed).quantize(CENT) if typed else (None if spec.blank_means else Decimal(0))
+    fields = actual_fields(rep.role.kind)
+    typed = {spec.name: typed_number(sent.posted.get(spec.name, "")) for spec in fields}
+    actual = MonthlyActual.unscoped.filter(rep=rep, month=month).first()
+    if row_is_empty(fields, typed):  # a blank row reports nothing: the rep is "not reported"
+        assert actual is None
+        return
+    for spec in fields:
+        expected = typed[spec.name].quantize(CENT) if typed[spec.name] is not None else None  # blank stays blank
         assert getattr(actual, spec.name) == expected, (spec.name, typed)
     page = sent.html if sent.htmx else world.client.get(sent.response["Location"]).content.decode()
     _, by_id = input_values(page)
-    for spec in actual_fields(rep.role.kind):
+    for spec in fields:
         assert by_id[f"r{rep.pk}-{spec.name}"] == number_text(getattr(actual, spec.name))
+
+
+def draw_actuals_row_remove(world: World, data: st.DataObject) -> Request:
+    request = draw_actuals_row(world, data)
+    rep, month = request.context["rep"], request.context["month"]
+    valid = {"version": str(_current_version(rep, month))}
+    hostile = {"version": st.sampled_from(["0", "1", "2", "-1", "1.5", "", str(2**31), str(10**30)]) | unicode_text}
+    return Request(request.path + "remove/", mutated(data, valid, hostile), context=request.context)
+
+
+def check_actuals_row_remove(world: World, request: Request, sent: Sent) -> None:
+    rep, month = request.context["rep"], request.context["month"]
+    assert not MonthlyActual.unscoped.filter(rep=rep, month=month).exists()
 
 
 def draw_rep_create(world: World, data: st.DataObject) -> Request:
@@ -603,6 +620,7 @@ def draw_junk(path: str) -> Callable[[World, st.DataObject], Request]:
 
 CASES: dict[str, Case] = {
     "oteapp:actuals_row": Case(draw_actuals_row, check_actuals_row),
+    "oteapp:actuals_row_remove": Case(draw_actuals_row_remove, check_actuals_row_remove),
     "oteapp:actuals_rep_create": Case(draw_rep_create, check_rep_create),
     "oteapp:actuals_rep_end": Case(draw_rep_end, check_rep_end),
     "oteapp:actuals_upload": Case(draw_upload, writes=False, encodings=FILE_ENCODINGS),

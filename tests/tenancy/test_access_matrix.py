@@ -23,6 +23,7 @@ RANK = {VIEWER: 0, MANAGER: 1, ADMIN: 2, OWNER: 3}
 # Who may POST to each unsafe endpoint (this level and above).
 MINIMUM_LEVEL = {
     "oteapp:actuals_row": MANAGER,
+    "oteapp:actuals_row_remove": MANAGER,
     "oteapp:actuals_rep_create": MANAGER,
     "oteapp:actuals_rep_end": MANAGER,
     "oteapp:actuals_upload": MANAGER,
