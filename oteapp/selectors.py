@@ -3,6 +3,7 @@ of reps, and is computed by the one engine."""
 
 import hashlib
 import json
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +11,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
@@ -211,6 +212,26 @@ def months_with_actuals(*, organization: Organization) -> list[date]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"org": organization.pk})
         return [_as_date(month) for (month,) in cursor.fetchall()]
+
+
+def closed_months_get(*, organization: Organization) -> dict[date, date]:
+    """One query: each closed month (its snapshot frozen) with the day it was frozen, in the organization's
+    time zone."""
+    timezone_name = OrganizationSettings.objects.filter(organization=OuterRef("organization")).values("timezone")[:1]
+    frozen = MonthlySnapshot.objects.filter(organization=organization, frozen_at__isnull=False).annotate(
+        timezone_name=Subquery(timezone_name)
+    )
+    return {
+        month: frozen_at.astimezone(_zone(name)).date()
+        for month, frozen_at, name in frozen.values_list("month", "frozen_at", "timezone_name")
+    }
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _as_date(value: date | str) -> date:

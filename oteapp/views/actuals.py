@@ -30,7 +30,7 @@ from oteapp.files.actuals_csv import ActualsImportError, ActualsPreview, actuals
 from oteapp.forms.actuals import ActualRowForm, ActualsUploadForm, RepCreateForm, RepEndForm
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, month_end, parse_month
-from oteapp.selectors import active_reps_query, months_with_actuals, organization_roles
+from oteapp.selectors import active_reps_query, organization_roles
 from oteapp.services.actuals import (
     ActualConflict,
     ActualField,
@@ -43,7 +43,7 @@ from oteapp.services.actuals import (
     rep_create,
     rep_end,
 )
-from oteapp.views.common import MonthChoice, error_status, render_tab, selected_month
+from oteapp.views.common import MonthChoice, error_status, month_choice_for, render_tab, selected_month
 
 PAGE = "oteapp/actuals/page.html"
 UPLOAD = "oteapp/actuals/upload.html"
@@ -206,9 +206,6 @@ def _page_context(
     }
 
 
-def _month_choice(request: HttpRequest, month: date) -> MonthChoice:
-    """The selector's state for a month named by the URL path or a form rather than `?month=`."""
-    return MonthChoice(month=month, months=sorted(months_with_actuals(organization=request.organization), reverse=True))
 
 
 def _grid_url(request: HttpRequest, month: date) -> str:
@@ -361,7 +358,7 @@ def _row_response(request: HttpRequest, row: GridRow, *, status: int) -> HttpRes
     if request.htmx:
         response = render(request, f"{PAGE}#row", {"row": row}, status=200 if status >= 400 else status)
         return reswap(response, "outerHTML")
-    context = _page_context(request, _month_choice(request, row.month), override=row)
+    context = _page_context(request, month_choice_for(request, row.month), override=row)
     return render_tab(request, PAGE, context, status=status)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from oteapp.months import format_month, parse_month
-from oteapp.selectors import months_with_actuals
+from oteapp.selectors import closed_months_get, months_with_actuals
 from oteapp.services.configuration import ConfigurationConflict
 from oteapp.views.fragments import fragment_render, organization_value_get, page_render
 
@@ -50,29 +50,45 @@ class MonthChoice:
     month: date
     months: list[date]  # months with actuals, newest first, for the selector
     invalid: str | None = None  # a ?month= value that was not a month
+    closed_on: date | None = None  # the day a closed month's figures were frozen (every tab says so)
 
     @property
     def param(self) -> str:
         return format_month(self.month)
 
 
-def selected_month(request: HttpRequest) -> MonthChoice:
-    """`?month=YYYY-MM`, else the latest month with actuals, else the current month. At most one query
-    (the months are cached per data version)."""
-    months = organization_value_get(
+def _months(request: HttpRequest) -> tuple[list[date], dict[date, date]]:
+    """The months with actuals (newest first) and the closed months with their freezing day: cached per data
+    version, so at most three queries per version and process."""
+    organization = request.organization
+    return organization_value_get(
         request,
-        name="months-with-actuals",
-        build=lambda: sorted(months_with_actuals(organization=request.organization), reverse=True),
+        name="months-with-actuals-and-closed",
+        build=lambda: (
+            sorted(months_with_actuals(organization=organization), reverse=True),
+            closed_months_get(organization=organization),
+        ),
     )
+
+
+def month_choice_for(request: HttpRequest, month: date, *, invalid: str | None = None) -> MonthChoice:
+    """The selector's state for `month`."""
+    months, closed = _months(request)
+    return MonthChoice(month=month, months=months, invalid=invalid, closed_on=closed.get(month))
+
+
+def selected_month(request: HttpRequest) -> MonthChoice:
+    """`?month=YYYY-MM`, else the latest month with actuals, else the current month."""
+    months, _ = _months(request)
     raw = request.GET.get("month")
     invalid = None
     if raw:
         try:
-            return MonthChoice(month=parse_month(raw), months=months)
+            return month_choice_for(request, parse_month(raw))
         except ValueError:
             invalid = raw
     default = months[0] if months else timezone.localdate().replace(day=1)
-    return MonthChoice(month=default, months=months, invalid=invalid)
+    return month_choice_for(request, default, invalid=invalid)
 
 
 def render_tab(
