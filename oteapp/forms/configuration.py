@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
-from oteapp.number_format import NumberTextError, parse_number
+from oteapp.number_format import NumberTextError, known_currency, parse_number
 from oteapp.selectors import config_from_models, configuration_version
 
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
@@ -266,6 +266,8 @@ class SettingsForm(forms.Form):
         currency = self.cleaned_data["currency"].strip().upper()
         if not CURRENCY.match(currency):
             raise ValidationError("Use a three-letter code like USD.")
+        if not known_currency(currency):
+            raise ValidationError(f"{currency} is not a currency code (ISO 4217); use one like USD, EUR or GBP.")
         return currency
 
     def clean(self) -> dict[str, Any]:

@@ -258,7 +258,7 @@ def _pnl_lines(base: Baseline, scenario: engine.Report) -> list[Line]:
         Line("EBITDA margin", b.margin, s.margin, "ratio", True),
         Line("Comp % of revenue", b.comp_pct_of_revenue, s.comp_pct_of_revenue, "ratio", False),
         Line(
-            "Revenue per $1 OTE",
+            f"Revenue per {money(1, 0)} OTE",
             baseline.summary.revenue_per_ote_dollar,
             scenario.summary.revenue_per_ote_dollar,
             "per_dollar",
