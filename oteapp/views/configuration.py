@@ -80,6 +80,7 @@ class RolePanel:
 
 
 ALIGN_LABELS = {"annual_ote": "Annual OTE", "commission_rate": "Commission rate", "monthly_quota": "Monthly quota"}
+ALIGN_NOUNS = {"annual_ote": "annual OTE", "commission_rate": "commission rate", "monthly_quota": "monthly quota"}
 ALIGN_INTROS = {
     "annual_ote": "The OTE that the current commission rate and quota pay at exactly 100% of quota.",
     "commission_rate": "The commission rate that pays the current OTE at exactly 100% of quota.",
@@ -319,13 +320,13 @@ def _align_confirmation(request: HttpRequest, role_key: str, field: str, *, erro
     page = _page_url(request)
     month = request.GET.get("month")
     return Confirmation(
-        title=f"Change the {role.name} {label.lower()}?",
+        title=f"Change the {role.name} {ALIGN_NOUNS[field]}?",
         intro=ALIGN_INTROS[field] + " Nothing else changes.",
         changes=[ProposedChange(role.name, label, _value_text(field, old, unit), _value_text(field, new, unit))],
         action=reverse("oteapp:configuration_align", kwargs={"org_slug": request.organization.slug})
         + (f"?{urlencode({'month': month})}" if month else ""),
         fields=[("role", role_key), ("field", field), ("version", forms.version)],
-        button=f"Set the {label.lower()} to {_value_text(field, new, unit)}",
+        button=f"Set the {ALIGN_NOUNS[field]} to {_value_text(field, new, unit)}",
         cancel=page,
         notes=("Closed months keep the figures they were frozen with.",),
         error=error,
@@ -380,7 +381,7 @@ def align(request: HttpRequest, org_slug: str) -> HttpResponse:
             return _invalid(request, _context(request, _forms(request), recommended_error=str(error)))
         unit = engine.UNIT_NOUNS.get(role.kind, "units")
         notice = (
-            f"{role.name}: {ALIGN_LABELS[field].lower()} set from {_value_text(field, old, unit)} "
+            f"{role.name}: {ALIGN_NOUNS[field]} set from {_value_text(field, old, unit)} "
             f"to {_value_text(field, new, unit)}."
         )
     return _done(request, notice, at="recommended")

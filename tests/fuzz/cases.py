@@ -25,7 +25,7 @@ from oteapp.months import format_month, parse_month
 from oteapp.number_format import parse_number
 from oteapp.services.actuals import CENT, actual_fields, number_text, row_is_empty
 from oteapp.templatetags.ote import money
-from oteapp.views.configuration import ALIGN_LABELS
+from oteapp.views.configuration import ALIGN_NOUNS
 from tests.factories import PASSWORD
 from tests.fuzz.conftest import World
 from tests.fuzz.harness import ENCODINGS, FILE_ENCODINGS, Sent, Upload, input_values
@@ -331,7 +331,7 @@ def check_align(world: World, request: Request, sent: Sent) -> None:
     field = sent.posted["field"]
     shown = sent.html if sent.htmx else messages_text(sent)
     now = money(role.annual_ote) if field == "annual_ote" else ""
-    assert f"{ALIGN_LABELS[field].lower()} set from" in shown and f"to {now}" in shown
+    assert f"{ALIGN_NOUNS[field]} set from" in shown and f"to {now}" in shown
 
 
 def draw_role_add(world: World, data: st.DataObject) -> Request:

@@ -439,10 +439,10 @@ def test_use_this_asks_first_showing_now_and_after_and_changes_nothing(owner_cli
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Change the Closers annual ote?" in body
+    assert "Change the Closers annual OTE?" in body
     assert "<td class=\"num\" data-now>$60,000.00</td>" in body
     assert "<td class=\"num\" data-after><strong>$68,040.00</strong></td>" in body
-    assert "Set the annual ote to $68,040.00" in body
+    assert "Set the annual OTE to $68,040.00" in body
     assert tenant_rows_fingerprint() == before
 
 
@@ -452,7 +452,7 @@ def test_use_this_sets_the_recommended_ote_and_audits_it(owner_client, owner, or
     _, response = align(owner_client, organization, "closer", **{"HX-Request": "true"})
 
     assert response.status_code == 200
-    assert "Closers: annual ote set from $60,000.00 to $68,040.00." in response.content.decode()
+    assert "Closers: annual OTE set from $60,000.00 to $68,040.00." in response.content.decode()
     assert role_of(organization, "closer").annual_ote == Decimal("68040")
     event = AuditEvent.unscoped.get(organization=organization)
     assert (event.action, event.subject, event.field, event.old_value, event.new_value, event.actor) == (
