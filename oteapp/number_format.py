@@ -29,7 +29,6 @@ from babel.numbers import (
     NumberPattern,
     format_compact_currency,
     get_currency_precision,
-    get_currency_symbol,
     parse_pattern,
 )
 from babel.numbers import list_currencies as babel_currencies
@@ -74,12 +73,6 @@ def _pattern(places: int) -> NumberPattern:
 @lru_cache(maxsize=512)
 def currency_places(currency: str) -> int:
     return get_currency_precision(currency)
-
-
-@lru_cache(maxsize=512)
-def currency_symbol(currency: str) -> str:
-    """"$", "€", "£"; the code itself for a currency without an English symbol."""
-    return get_currency_symbol(currency, locale=NUMBER_LOCALE)
 
 
 def format_money(

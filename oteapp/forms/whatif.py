@@ -19,7 +19,7 @@ from oteapp import engine
 from oteapp.files.configuration import decimal_text
 from oteapp.forms.configuration import NumberField, error_lines, fraction_field, money_field, units_field
 from oteapp.number_format import currency_override
-from oteapp.templatetags.ote import FORMAT_BY_KIND
+from oteapp.templatetags.ote import FORMAT_BY_KIND, money
 
 MAX_HEADCOUNT = 5000  # a scenario's synthetic reps are computed in memory: keep them bounded
 HUNDRED = Decimal(100)
@@ -138,7 +138,7 @@ class RoleScenarioForm(BaselineForm):
         ote = self.cleaned_data["annual_ote"]
         # The configuration keeps base ≤ OTE; a scenario that could be applied must too.
         if ote is not None and ote < self.role.annual_base:
-            raise ValidationError(f"Must be at least the annual base ({self.role.annual_base:,}).")
+            raise ValidationError(f"Must be at least the annual base ({money(self.role.annual_base)}).")
         return ote
 
     def override(self) -> engine.RoleOverride:

@@ -454,10 +454,10 @@ def apply(request: HttpRequest, org_slug: str) -> HttpResponse:
     month_choice = selected_month(request)
     current, version = _today(request)
     forms = ScenarioForms(config=current, data=request.POST if request.method == "POST" else request.GET)
-    if not forms.is_valid():
-        problems = "; ".join(forms.error_lines())
-        return _back_to_whatif(request, month_choice, f"Nothing was applied: {problems}", error=True)
-    with currency_override(current.currency):
+    with currency_override(current.currency):  # the errors' and the changes' figures
+        if not forms.is_valid():
+            problems = "; ".join(forms.error_lines())
+            return _back_to_whatif(request, month_choice, f"Nothing was applied: {problems}", error=True)
         if request.method != "POST":
             confirmation = _confirmation(request, month_choice, forms, version)
             if confirmation is None:
