@@ -36,6 +36,7 @@ def _layout_links() -> dict[str, str]:
         "signup": reverse("account_signup"),
         "logout": reverse("account_logout"),
         "change_password": reverse("account_change_password"),
+        "two_factor": reverse("mfa_index"),
         "favicon": static("favicon.svg"),
         "css": static("css/app.css"),
         "htmx_script": htmx_script(),

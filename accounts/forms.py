@@ -4,13 +4,14 @@ from django.http import HttpRequest
 
 from accounts.models import MemberRole, User
 from accounts.services import email_deliverable, organization_create
+from accounts.text import PlainTextField
 
 
 class OrganizationSignupForm(forms.Form):
     """Extra fields of allauth's sign-up: the new user's organization."""
 
-    first_name = forms.CharField(max_length=150, required=False, label="Your name")
-    organization_name = forms.CharField(max_length=200, label="Company name")
+    first_name = PlainTextField(max_length=150, required=False, label="Your name")
+    organization_name = PlainTextField(max_length=200, label="Company name")
 
     field_order = ["organization_name", "first_name"]
 
@@ -30,7 +31,7 @@ class OrganizationSignupForm(forms.Form):
 
 
 class OrganizationCreateForm(forms.Form):
-    name = forms.CharField(max_length=200, label="Company name")
+    name = PlainTextField(max_length=200, label="Company name")
 
 
 class InvitationForm(forms.Form):
@@ -43,7 +44,7 @@ class MembershipRoleForm(forms.Form):
 
 
 class InvitedSignupForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False, label="Your name")
+    first_name = PlainTextField(max_length=150, required=False, label="Your name")
     password1 = forms.CharField(widget=forms.PasswordInput, label="Password")
     password2 = forms.CharField(widget=forms.PasswordInput, label="Password (again)")
 

@@ -1,9 +1,11 @@
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils import timezone
 
 from accounts.tenancy import TenantModel
 
@@ -100,6 +102,8 @@ class Invitation(TenantModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the email last went out (a resend mails a fresh link, valid for INVITATION_MAX_AGE_DAYS from then).
+    sent_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
@@ -110,6 +114,15 @@ class Invitation(TenantModel):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.organization_id}"
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the last link mailed stops working (the link's own signature carries the same age)."""
+        return self.sent_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class Session(AbstractBaseSession):

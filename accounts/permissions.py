@@ -14,15 +14,34 @@ CAN_ENTER_ACTUALS = frozenset({MemberRole.OWNER, MemberRole.ADMIN, MemberRole.MA
 OWNER_ONLY = frozenset({MemberRole.OWNER})
 
 
+class AccessLevelRequired(PermissionDenied):
+    """A member's access level is below what the view needs; the message (shown by templates/403.html) says
+    which levels may, and which one the member has."""
+
+    def __init__(self, *, allowed: frozenset[str], role: str | None) -> None:
+        self.allowed = allowed
+        self.role = role
+        super().__init__(access_needed_text(allowed=allowed, role=role))
+
+
+def access_needed_text(*, allowed: frozenset[str], role: str | None) -> str:
+    levels = [label.lower() for value, label in MemberRole.choices if value in allowed]
+    needed = levels[0] if len(levels) == 1 else ", ".join(levels[:-1]) + " or " + levels[-1]
+    text = f"This needs {needed} access."
+    if role in MemberRole.values:
+        text += f" Your access level here is {MemberRole(role).label.lower()}."
+    return text
+
+
 def role_required(allowed: frozenset[str]) -> Callable:
-    """Allow the view only to members whose role is in `allowed`; others get 403."""
+    """Allow the view only to members whose role is in `allowed`; others get 403 saying what is needed."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             membership = getattr(request, "membership", None)
             if membership is None or membership.role not in allowed:
-                raise PermissionDenied("Your access level does not allow this.")
+                raise AccessLevelRequired(allowed=allowed, role=membership.role if membership else None)
             return view(request, *args, **kwargs)
 
         wrapper.allowed_roles = allowed  # read by the access-level tests

@@ -123,7 +123,11 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
 
 
 def organization_pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(organization=organization, accepted_at__isnull=True).order_by("-created_at")
+    return (
+        Invitation.objects.filter(organization=organization, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-sent_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
+from accounts.signals import MembershipAction, MembershipChange, membership_changed
 from accounts.tenancy import organization_context
 
 INVITATION_SALT = "accounts.invitation"
@@ -22,6 +23,19 @@ class MembershipError(ValueError):
 
 class InvitationInvalid(ValueError):
     """The invitation link is tampered with, expired, or already used."""
+
+
+class InvitationForAnotherUser(InvitationInvalid):
+    """The signed-in user is not the invited person: no verified email address of theirs is the invited one."""
+
+
+def _membership_changed(
+    *, organization: Organization, actor: User | None, action: str, email: str, old_role: str = "", new_role: str = ""
+) -> None:
+    change = MembershipChange(
+        organization=organization, actor=actor, action=action, email=email, old_role=old_role, new_role=new_role
+    )
+    membership_changed.send(sender=__name__, change=change)
 
 
 def email_deliverable(email: str) -> bool:
@@ -73,8 +87,18 @@ def membership_role_change(*, organization: Organization, actor: Membership, mem
     demoting_an_owner = membership.role == MemberRole.OWNER and role != MemberRole.OWNER
     if demoting_an_owner and not _other_owners_exist(organization=organization, membership=membership):
         raise MembershipError("The organization needs at least one owner.")
-    membership.role = role
+    if role == membership.role:
+        return
+    old_role, membership.role = membership.role, role
     membership.save(update_fields=["role"])
+    _membership_changed(
+        organization=organization,
+        actor=actor.user,
+        action=MembershipAction.ROLE_CHANGED,
+        email=membership.user.email,
+        old_role=old_role,
+        new_role=role,
+    )
 
 
 @transaction.atomic
@@ -85,6 +109,13 @@ def membership_remove(*, organization: Organization, actor: Membership, membersh
         if not _other_owners_exist(organization=organization, membership=membership):
             raise MembershipError("The last owner cannot be removed.")
     membership.delete()
+    _membership_changed(
+        organization=organization,
+        actor=actor.user,
+        action=MembershipAction.REMOVED,
+        email=membership.user.email,
+        old_role=membership.role,
+    )
 
 
 def invitation_token(*, invitation: Invitation) -> str:
@@ -95,6 +126,31 @@ def invitation_url(*, invitation: Invitation) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(
         "invitation_accept", kwargs={"token": invitation_token(invitation=invitation)}
     )
+
+
+def _invitation_send(*, invitation: Invitation, invited_by: User | None) -> None:
+    """Mails the invitation with a fresh link. Called inside the caller's transaction: when the mail server
+    refuses, the change is rolled back and the inviter is told, instead of a saved invitation nobody received
+    (or a 500 after the commit)."""
+    organization = invitation.organization
+    context = {
+        "organization": organization,
+        "invited_by": invited_by,
+        "role": invitation.get_role_display(),
+        "url": invitation_url(invitation=invitation),
+        "days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    try:
+        send_mail(
+            subject=f"You are invited to {organization.name}",
+            message=render_to_string("emails/invitation/body.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except OSError as error:  # smtplib's errors and connection failures are all OSErrors
+        raise MembershipError(
+            f"The invitation email to {invitation.email} could not be sent ({error}); try again."
+        ) from error
 
 
 @transaction.atomic
@@ -111,24 +167,65 @@ def invitation_create(*, organization: Organization, invited_by: Membership, ema
     invitation = Invitation.objects.create(
         organization=organization, email=email, role=role, invited_by=invited_by.user
     )
-    context = {
-        "organization": organization,
-        "invited_by": invited_by.user,
-        "role": invitation.get_role_display(),
-        "url": invitation_url(invitation=invitation),
-        "days": settings.INVITATION_MAX_AGE_DAYS,
-    }
-    # Sent inside the transaction: when the mail server refuses, the invitation is rolled back and the
-    # inviter is told, instead of a saved invitation nobody received (or a 500 after the commit).
-    try:
-        send_mail(
-            subject=f"You are invited to {organization.name}",
-            message=render_to_string("emails/invitation/body.txt", context),
-            from_email=None,
-            recipient_list=[email],
-        )
-    except OSError as error:  # smtplib's errors and connection failures are all OSErrors
-        raise MembershipError(f"The invitation email to {email} could not be sent ({error}); try again.") from error
+    _invitation_send(invitation=invitation, invited_by=invited_by.user)
+    _membership_changed(
+        organization=organization,
+        actor=invited_by.user,
+        action=MembershipAction.INVITATION_SENT,
+        email=email,
+        new_role=role,
+    )
+    return invitation
+
+
+def _pending_invitation_locked(*, organization: Organization, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(organization=organization, pk=invitation_id, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        raise MembershipError("This invitation was already accepted or withdrawn.")
+    invitation.organization = organization
+    return invitation
+
+
+def _may_manage_invitation(*, actor: Membership, invitation: Invitation) -> None:
+    if invitation.role == MemberRole.OWNER and actor.role != MemberRole.OWNER:
+        raise MembershipError("Only an owner can resend or withdraw an owner's invitation.")
+
+
+@transaction.atomic
+def invitation_resend(*, organization: Organization, actor: Membership, invitation_id: int) -> Invitation:
+    """Mails the invitation again with a fresh link (valid for INVITATION_MAX_AGE_DAYS from now)."""
+    invitation = _pending_invitation_locked(organization=organization, invitation_id=invitation_id)
+    _may_manage_invitation(actor=actor, invitation=invitation)
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
+    _invitation_send(invitation=invitation, invited_by=actor.user)
+    _membership_changed(
+        organization=organization,
+        actor=actor.user,
+        action=MembershipAction.INVITATION_RESENT,
+        email=invitation.email,
+        new_role=invitation.role,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, organization: Organization, actor: Membership, invitation_id: int) -> Invitation:
+    """Withdraws a pending invitation: its links stop working."""
+    invitation = _pending_invitation_locked(organization=organization, invitation_id=invitation_id)
+    _may_manage_invitation(actor=actor, invitation=invitation)
+    invitation.delete()
+    _membership_changed(
+        organization=organization,
+        actor=actor.user,
+        action=MembershipAction.INVITATION_REVOKED,
+        email=invitation.email,
+        old_role=invitation.role,
+    )
     return invitation
 
 
@@ -147,26 +244,47 @@ def invitation_from_token(*, token: str) -> Invitation:
     with organization_context(data["o"]):
         invitation = Invitation.objects.select_related("organization").filter(pk=data.get("i")).first()
     if invitation is None:
-        raise InvitationInvalid("This invitation no longer exists.")
+        raise InvitationInvalid("This invitation was withdrawn. Ask the person who invited you for a new one.")
     if invitation.accepted_at is not None:
         raise InvitationInvalid("This invitation has already been used.")
     return invitation
 
 
+def invitation_is_for(*, invitation: Invitation, user: User) -> bool:
+    """Whether `user` may accept: one of their verified email addresses (allauth's) is the invited one. A
+    signed-in session proves who someone is, the link does not: it may have been forwarded or leaked."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists()
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """Adds the membership (or keeps an existing one) and marks the invitation used."""
+    """Adds the membership (or keeps an existing one) and marks the invitation used. Only the invited person
+    may accept (`invitation_is_for`); anyone else gets InvitationForAnotherUser and nothing changes."""
+    if not invitation_is_for(invitation=invitation, user=user):
+        raise InvitationForAnotherUser(f"This invitation is for {invitation.email}.")
     organization = invitation.organization
     with organization_context(organization):
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+        if invitation is None:
+            raise InvitationInvalid("This invitation was withdrawn. Ask the person who invited you for a new one.")
         if invitation.accepted_at is not None:
             raise InvitationInvalid("This invitation has already been used.")
-        membership, _ = Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             organization=organization, user=user, defaults={"role": invitation.role}
         )
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        if created:
+            _membership_changed(
+                organization=organization,
+                actor=user,
+                action=MembershipAction.INVITATION_ACCEPTED,
+                email=invitation.email,
+                new_role=membership.role,
+            )
     return membership
 
 

@@ -7,7 +7,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import InvitationForm, InvitedSignupForm, MembershipRoleForm, OrganizationCreateForm
-from accounts.models import Membership, User
+from accounts.models import Invitation, Membership, User
 from accounts.permissions import CAN_MANAGE_MEMBERS, OWNER_ONLY, role_required
 from accounts.selectors import organization_members, organization_pending_invitations, user_memberships
 from accounts.services import (
@@ -16,6 +16,9 @@ from accounts.services import (
     invitation_accept,
     invitation_create,
     invitation_from_token,
+    invitation_is_for,
+    invitation_resend,
+    invitation_revoke,
     invited_user_create,
     membership_remove,
     membership_role_change,
@@ -133,8 +136,35 @@ def membership_remove_view(request: HttpRequest, org_slug: str, membership_id: i
     return redirect("accounts:members", org_slug=org_slug)
 
 
+@require_POST
+@role_required(CAN_MANAGE_MEMBERS)
+def invitation_resend_view(request: HttpRequest, org_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    try:
+        invitation_resend(organization=request.organization, actor=request.membership, invitation_id=invitation.pk)
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}, with a new link.")
+    return redirect("accounts:members", org_slug=org_slug)
+
+
+@require_POST
+@role_required(CAN_MANAGE_MEMBERS)
+def invitation_revoke_view(request: HttpRequest, org_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=invitation_id)
+    try:
+        invitation_revoke(organization=request.organization, actor=request.membership, invitation_id=invitation.pk)
+    except MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation of {invitation.email} was withdrawn; its link no longer works.")
+    return redirect("accounts:members", org_slug=org_slug)
+
+
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
-    """Works for a signed-in user, an existing user (log in first) and a new one (sign up here)."""
+    """Works for the invited person signed in, an existing user (log in first) and a new one (sign up here).
+    Anyone else signed in is told whom the invitation is for and offered to sign out."""
     try:
         invitation = invitation_from_token(token=token)
     except InvitationInvalid as error:
@@ -142,8 +172,15 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
     context = {"invitation": invitation, "organization": invitation.organization}
     if request.user.is_authenticated:
+        if not invitation_is_for(invitation=invitation, user=request.user):
+            unverified = request.user.email.lower() == invitation.email.lower()
+            context = {**context, "unverified": unverified}
+            return render(request, "accounts/invitation_wrong_user.html", context, status=403)
         if request.method == "POST":
-            invitation_accept(invitation=invitation, user=request.user)
+            try:
+                invitation_accept(invitation=invitation, user=request.user)
+            except InvitationInvalid as error:
+                return render(request, "accounts/invitation_invalid.html", {"error": str(error)}, status=400)
             messages.success(request, f"Welcome to {invitation.organization.name}.")
             return redirect("oteapp:overview", org_slug=invitation.organization.slug)
         return render(request, "accounts/invitation_accept.html", context)

@@ -23,7 +23,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StaffAdminConfig",  # django.contrib.admin behind allauth's login and a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "template_partials",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "oteapp",
 ]
@@ -120,6 +121,10 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.OrganizationSignupForm"
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OTE] "
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, offered to everyone
+# in account settings and required of staff before the admin opens (config/admin.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "OTE Dashboard"
 
 # Content-Security-Policy: our own origin only, no inline script, no third-party host. Style
 # attributes stay allowed because progress bars and chart widths are set with style="width: …".
@@ -217,6 +222,20 @@ DIGEST_TASK_BUDGET_SECONDS = env.int("DIGEST_TASK_BUDGET_SECONDS", default=120)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 INVITATION_MAX_AGE_DAYS = 7
+
+# Request and import sizes (issue 14 item 2). An import file (configuration JSON, actuals CSV; web or command
+# line) is refused beyond these, with a message naming the limit: 400 reps by 36 months (14,400 rows, about
+# 1 MB) fits with room to spare. Request bodies other than files are capped by Django: the largest is the
+# actuals preview's signed copy of an import file (base64 of the compressed file, so at most 4/3 of its bytes).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_REPS = env.int("IMPORT_MAX_REPS", default=2_000)
+IMPORT_MAX_ROLES = env.int("IMPORT_MAX_ROLES", default=50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=IMPORT_MAX_BYTES * 3 // 2)
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES  # larger uploads go to a temporary file, then are refused
+# 50 roles of about 15 inputs each on the Configuration form; the What-If query string is smaller.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, localcontext
 
@@ -28,6 +29,7 @@ from .types import (
     ActiveRep,
     OrgConfig,
     RepMonth,
+    RepPlan,
     RoleConfig,
 )
 
@@ -69,6 +71,76 @@ def recommended_annual_ote(role: RoleConfig, config: OrgConfig) -> Decimal:
     return configured_commission_per_unit(role, config) * role.monthly_quota * MONTHS_PER_YEAR + annual_base(
         role, config
     )
+
+
+def effective_role(role: RoleConfig, plan: RepPlan | None) -> RoleConfig:
+    """The role as it applies to one rep: each figure the rep's plan sets replaces the role's (SPEC section 14)."""
+    if plan is None:
+        return role
+    changes = {name: value for name in RepPlan.FIELDS if (value := getattr(plan, name)) is not None}
+    return replace(role, **changes) if changes else role
+
+
+@dataclass(frozen=True)
+class PlanEconomics:
+    """A plan's figures and live calculations (SPEC sections 3 and 14): the role's, or one rep's own plan.
+
+    Money is monthly unless named annual; ``annual_base`` and ``monthly_base`` are 0 in a commission-only
+    organization (where a stored base is ignored). ``overridden`` names the figures the rep's plan sets."""
+
+    role_key: str
+    kind: str
+    annual_ote: Decimal
+    annual_base: Decimal
+    monthly_ote: Decimal
+    monthly_base: Decimal
+    target_variable: Decimal
+    monthly_quota: Decimal
+    commission_rate: Decimal
+    monthly_draw: Decimal
+    draw_recoverable: bool
+    ramp: tuple[Decimal, ...]
+    accelerators: tuple[AcceleratorTier, ...]
+    required_commission_per_unit: Decimal | None
+    configured_commission_per_unit: Decimal
+    break_even_units: Decimal | None
+    recommended_annual_ote: Decimal
+    overridden: tuple[str, ...] = ()
+
+
+def plan_economics(config: OrgConfig, role_key: str, plan: RepPlan | None = None) -> PlanEconomics:
+    """The economics of ``role_key``'s plan, or of a rep's own plan when ``plan`` is given (for the rep's plan
+    page and the live calculations while a plan is edited, before it is saved). Raises KeyError for an unknown
+    role."""
+    with localcontext(ENGINE_CONTEXT):
+        role = effective_role(config.role(role_key), plan)
+        tv = target_variable(role, config)
+        cpu = configured_commission_per_unit(role, config)
+        return PlanEconomics(
+            role_key=role.key,
+            kind=role.kind,
+            annual_ote=role.annual_ote,
+            annual_base=annual_base(role, config),
+            monthly_ote=monthly_ote(role),
+            monthly_base=monthly_base(role, config),
+            target_variable=tv,
+            monthly_quota=role.monthly_quota,
+            commission_rate=role.commission_rate,
+            monthly_draw=role.monthly_draw,
+            draw_recoverable=role.draw_recoverable,
+            ramp=role.ramp,
+            accelerators=role.accelerators,
+            required_commission_per_unit=div(tv, role.monthly_quota),
+            configured_commission_per_unit=cpu,
+            break_even_units=div(tv, cpu),
+            recommended_annual_ote=recommended_annual_ote(role, config),
+            overridden=() if plan is None else plan.overridden(),
+        )
+
+
+def rep_plan_economics(config: OrgConfig, *, rep_id: int | str, role_key: str) -> PlanEconomics:
+    """A rep's own plan economics: the role's, with the overrides the configuration holds for the rep."""
+    return plan_economics(config, role_key, config.rep_plans.get(rep_id))
 
 
 # --- per rep -------------------------------------------------------------------------------
@@ -116,6 +188,29 @@ def _accelerated(units: Decimal, quota: Decimal, ordered: Sequence[AcceleratorTi
         if top > low:
             weighted += (top - low) * tier.multiplier
     return weighted
+
+
+def commission_bands(units: Decimal, quota: Decimal, tiers: Sequence[AcceleratorTier]) -> list[tuple[Decimal, Decimal]]:
+    """The accelerator bands ``units`` reach, as (units in the band, multiplier), lowest band first: the same
+    split as accelerated_units (whose result is the sum of units * multiplier), for statement lines. Units below
+    the first tier pay x1; with no tiers or no positive quota every unit pays x1; no units, no band."""
+    if units <= 0:
+        return []
+    if not tiers or quota <= 0:
+        return [(units, ONE)]
+    ordered = _ordered_tiers(tiers)
+    bounds = [max(tier.from_attainment, ZERO) * quota for tier in ordered]
+    bands = []
+    below = min(units, bounds[0])
+    if below > 0:
+        bands.append((below, ONE))
+    for index, tier in enumerate(ordered):
+        low = bounds[index]
+        high = bounds[index + 1] if index + 1 < len(ordered) else None
+        top = units if high is None else min(units, high)
+        if top > low:
+            bands.append((top - low, tier.multiplier))
+    return bands
 
 
 def _commission(amount: Decimal, units: Decimal, weighted: Decimal, *, per_unit: bool) -> Decimal:
@@ -169,6 +264,17 @@ class _RolePlan:
         return _accelerated(units, quota, ordered)
 
     def rep(self, row: RepMonth, month: date, closer_deals_total: Decimal) -> RepReport:
+        plans = self.config.rep_plans
+        if plans:
+            plan = plans.get(row.rep_id)
+            if plan is not None:
+                role = effective_role(self.role, plan)
+                if role is not self.role:
+                    # The rep's own figures; the role's row (report()) keeps the role's configured ones.
+                    return _RolePlan(role, self.config)._rep(row, month, closer_deals_total)
+        return self._rep(row, month, closer_deals_total)
+
+    def _rep(self, row: RepMonth, month: date, closer_deals_total: Decimal) -> RepReport:
         config = self.config
         ramp = ramp_factor(self.ramp, row.start_date, month) if self.ramp else ONE
         quota = self.quota * ramp
@@ -201,6 +307,7 @@ class _RolePlan:
             commission = self.per_deal * weighted
 
         earnings = base + commission
+        ote_attainment = div(earnings, ote)
         return build(
             RepReport,
             rep_id=row.rep_id,
@@ -213,9 +320,10 @@ class _RolePlan:
             earnings=earnings,
             base=base,
             commission=commission,
-            ote_attainment=div(earnings, ote),
+            ote_attainment=ote_attainment,
             quota_attainment=div(units, quota),
             revenue=revenue,
+            status=status_for(ote_attainment, config),
         )
 
     def report(self, reps: Sequence[RepReport]) -> RoleReport:

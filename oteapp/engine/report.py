@@ -56,6 +56,7 @@ class RepReport:
     ote_attainment: Decimal | None
     quota_attainment: Decimal | None
     revenue: Decimal  # credited revenue (closers only; 0 for other kinds)
+    status: str | None = None  # by the organization's thresholds on ote_attainment (SPEC section 14)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,7 @@ class RepReport:
             "commission": as_float(self.commission, MONEY),
             "ote_attainment": as_float(self.ote_attainment, RATIO),
             "quota_attainment": as_float(self.quota_attainment, RATIO),
+            "status": self.status,
         }
 
 

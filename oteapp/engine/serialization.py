@@ -1,11 +1,14 @@
-"""The engine's configuration as JSON, as snapshots store it (exact decimal strings)."""
+"""The engine's configuration as JSON, as snapshots store it (exact decimal strings).
+
+Additions keep older stored configurations readable: a role without ``monthly_draw``/``draw_recoverable`` has
+no draw, a configuration without ``rep_plans`` has no per-rep plans."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
 
-from .types import AcceleratorTier, OrgConfig, RoleConfig
+from .types import AcceleratorTier, OrgConfig, RepPlan, RoleConfig
 
 CONFIG_FORMAT = "snapshot-1"
 
@@ -39,10 +42,26 @@ def config_to_dict(config: OrgConfig) -> dict:
                     {"from": str(tier.from_attainment), "multiplier": str(tier.multiplier)}
                     for tier in role.accelerators
                 ],
+                "monthly_draw": str(role.monthly_draw),
+                "draw_recoverable": role.draw_recoverable,
             }
             for role in config.roles
         ],
+        # A list (jsonb object keys are strings; a rep id keeps its type here), in rep id order so the same
+        # plans always give the same JSON (the snapshot job compares it with the stored one).
+        "rep_plans": [
+            {"rep_id": rep_id, **{name: str(getattr(plan, name)) for name in plan.overridden()}}
+            for rep_id, plan in sorted(config.rep_plans.items(), key=_rep_id_order)
+        ],
     }
+
+
+def _rep_id_order(item: tuple) -> tuple[str, int | str]:
+    return type(item[0]).__name__, item[0]
+
+
+def _rep_plan(data: Mapping) -> RepPlan:
+    return RepPlan(**{name: Decimal(data[name]) for name in RepPlan.FIELDS if data.get(name) is not None})
 
 
 def config_from_dict(data: Mapping) -> OrgConfig:
@@ -72,9 +91,12 @@ def config_from_dict(data: Mapping) -> OrgConfig:
                     )
                     for tier in role["accelerators"]
                 ),
+                monthly_draw=Decimal(role.get("monthly_draw", "0")),
+                draw_recoverable=bool(role.get("draw_recoverable", False)),
             )
             for role in data["roles"]
         ),
+        rep_plans={plan["rep_id"]: _rep_plan(plan) for plan in data.get("rep_plans", ())},
     )
 
 

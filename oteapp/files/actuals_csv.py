@@ -17,17 +17,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.text import text_problem
 from oteapp.files.configuration import (
+    MAX_ERRORS_LISTED,
     MONEY,
     UNITS,
     FileImportError,
     ImportResult,
     date_parse,
     decimal_text,
+    import_size_problem,
     number_parse,
     require_organization_context,
     shown,
@@ -103,18 +107,26 @@ class _Plan:
 class _Problems:
     def __init__(self) -> None:
         self.errors: list[tuple[int, str]] = []
+        self.unlisted = 0
 
     def add(self, line: int, column: str | None, problem: str) -> None:
+        if len(self.errors) >= MAX_ERRORS_LISTED:
+            self.unlisted += 1
+            return
         where = f"line {line}, column {column}" if column else f"line {line}"
         self.errors.append((line, f"{where}: {problem}"))
 
     def raise_any(self) -> None:
         if self.errors:
-            raise ActualsImportError([message for _, message in sorted(self.errors, key=lambda error: error[0])])
+            errors = [message for _, message in sorted(self.errors, key=lambda error: error[0])]
+            raise ActualsImportError(errors, unlisted=self.unlisted)
 
 
 def actuals_csv_text(data: bytes | str) -> str:
-    """The file as text without a byte-order mark; raises ActualsImportError when it is not UTF-8."""
+    """The file as text without a byte-order mark; raises ActualsImportError when it is too large or not UTF-8."""
+    problem = import_size_problem(len(data))
+    if problem:
+        raise ActualsImportError([problem])
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -124,13 +136,19 @@ def actuals_csv_text(data: bytes | str) -> str:
 
 
 def _header(header: list[str], problems: _Problems) -> list[str]:
+    if len(header) > 2 * len(COLUMNS):
+        raise ActualsImportError(
+            [f"line 1: the header has {len(header):,} columns; the columns are {','.join(COLUMNS)}"]
+        )
     columns = [cell.strip().lower() for cell in header]
+    seen: set[str] = set()
     for index, column in enumerate(columns, start=1):
         if column not in COLUMNS:
             shown_name = shown(column) if column else f"number {index} (no name)"
             problems.add(1, shown_name, f"unknown column; the columns are {','.join(COLUMNS)}")
-        elif columns.index(column) != index - 1:
+        elif column in seen:
             problems.add(1, column, "appears twice")
+        seen.add(column)
     for column in REQUIRED_COLUMNS:
         if column not in columns:
             problems.add(1, column, f"missing; the header must include {','.join(REQUIRED_COLUMNS)}")
@@ -149,6 +167,8 @@ def _row(line: int, cells: dict[str, str], roles: dict[str, SalesRole], problems
     rep = cells["rep"].strip()
     if not rep or len(rep) > MAX_NAME_LENGTH:
         problems.add(line, "rep", f"the rep's name must be 1 to {MAX_NAME_LENGTH} characters")
+    elif text_problem(rep):
+        problems.add(line, "rep", f"the rep's name {text_problem(rep)}, got {shown(rep)}")
     role = cells["role"].strip()
     if role and role not in roles:
         problems.add(line, "role", f"unknown role {shown(role)}; the roles are {', '.join(roles)}")
@@ -186,10 +206,16 @@ def _parse(text: str, roles: dict[str, SalesRole], problems: _Problems) -> list[
         columns = _header(header, problems)
         problems.raise_any()
         ended = reader.line_num
+        max_rows, rows_read = settings.IMPORT_MAX_ROWS, 0
         for cells in reader:
             line, ended = ended + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
+            rows_read += 1
+            if rows_read > max_rows:
+                raise ActualsImportError(
+                    [f"line {line}: the file has more than {max_rows:,} rows; an import takes at most {max_rows:,}"]
+                )
             if len(cells) != len(columns):
                 problems.add(line, None, f"{len(cells)} cells, but the header has {len(columns)} columns")
                 continue
@@ -262,6 +288,10 @@ def _plan(*, organization: Organization, data: bytes | str, lock: bool) -> _Plan
     problems = _Problems()
     rows = _parse(text, roles, problems)
     names = {row.rep for row in rows}
+    if len(names) > settings.IMPORT_MAX_REPS:
+        raise ActualsImportError(
+            [f"the file names {len(names):,} reps; an import takes at most {settings.IMPORT_MAX_REPS:,}"]
+        )
     reps = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     plan = _Plan(rows=rows, roles=roles, reps={rep.name: rep for rep in reps})
     _check_reps(plan, problems)

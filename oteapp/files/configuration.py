@@ -16,36 +16,55 @@ of at most 15 significant digits prints back to the same decimal, so export → 
 
 import json
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
+from accounts.text import printable, text_problem
 from oteapp.models import CompModel, OrganizationSettings, Rep, RoleKind, SalesRole
 from oteapp.selectors import organization_roles, organization_settings_get
 from oteapp.services.audit import audit_events_create
+from oteapp.timezones import is_time_zone
 
 CONFIG_VERSION = "2.0"
 LEGACY_VERSION = "1.1"
 AUDIT_ACTION = "config_import"
 
 
+# A file with thousands of problems lists the first ones and counts the rest: the page stays readable and
+# the work of reporting stays bounded.
+MAX_ERRORS_LISTED = 100
+
+
 class FileImportError(ValueError):
-    """A refused import file. `errors` lists every problem found, each naming its field or line; the
+    """A refused import file. `errors` lists the problems found (at most MAX_ERRORS_LISTED, then a count of
+    the rest), each naming its field or line, printable even when they quote NUL or invalid Unicode; the
     message is the first one, so a command line prints a single line."""
 
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        super().__init__(errors[0] + more)
+    def __init__(self, errors: list[str], *, unlisted: int = 0) -> None:
+        self.errors = [printable(error) for error in errors]
+        total = len(errors) + unlisted
+        if unlisted:
+            self.errors.append(f"… and {unlisted:,} more problems not listed")
+        more = f" (and {total - 1:,} more problems)" if total > 1 else ""
+        super().__init__(self.errors[0] + more)
+
+
+def import_size_problem(size: int) -> str | None:
+    """The per-import byte limit (settings.IMPORT_MAX_BYTES), the same for the page and the command line."""
+    limit = django_settings.IMPORT_MAX_BYTES
+    if size > limit:
+        return f"the file is too large ({size:,} bytes); an import takes at most {limit:,} bytes"
+    return None
 
 
 class ConfigImportError(FileImportError):
@@ -178,6 +197,7 @@ FRACTION = _Number(places=4, max_digits=9, maximum=Decimal(1))
 POSITIVE_RATIO = _Number(places=4, max_digits=9, positive=True)
 RATIO = _Number(places=4, max_digits=9)
 MAX_RAMP_MONTHS = 36
+MAX_TIERS = 20
 
 SETTING_NUMBERS = {
     "deal_value": MONEY,
@@ -209,7 +229,7 @@ def shown(value: object) -> str:
     if isinstance(value, dict | list):
         return "an object" if isinstance(value, dict) else "a list"
     text = str(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return printable(text if len(text) <= 60 else text[:57] + "...")
 
 
 def number_parse(value: object, spec: _Number) -> tuple[Decimal | None, str | None]:
@@ -253,9 +273,17 @@ def date_parse(value: object) -> tuple[date | None, str | None]:
 class _Problems:
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.unlisted = 0
 
     def add(self, path: str, problem: str) -> None:
-        self.errors.append(f"{path}: {problem}")
+        if len(self.errors) < MAX_ERRORS_LISTED:
+            self.errors.append(f"{path}: {problem}")
+        else:
+            self.unlisted += 1
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ConfigImportError(self.errors, unlisted=self.unlisted)
 
     def number(self, path: str, value: object, spec: _Number) -> Decimal | None:
         number, problem = number_parse(value, spec)
@@ -281,22 +309,39 @@ class _Problems:
             need = "text" if blank else "non-empty text"
             self.add(path, f"must be {need} of at most {max_length} characters, got {shown(value)}")
             return None
+        problem = text_problem(value)
+        if problem:
+            self.add(path, f"{problem}, got {shown(value)}")
+            return None
         return value.strip()
 
 
 def _decode_json(data: bytes | str) -> Any:
+    problem = import_size_problem(len(data))
+    if problem:
+        raise ConfigImportError([problem])
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ConfigImportError(["not a JSON file: it is not UTF-8 text"]) from None
+    # No object of a configuration has more keys than the roles object: a larger one is refused as soon as it
+    # is read, before anything looks at its keys.
+    max_keys = django_settings.IMPORT_MAX_ROLES + 32
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        for key in keys:
-            if keys.count(key) > 1:
-                raise ConfigImportError([f"not a valid configuration: the key {shown(key)} appears twice"])
-        return dict(pairs)
+        if len(pairs) > max_keys:
+            raise ConfigImportError(
+                [f"not a configuration file: an object has {len(pairs):,} fields; at most {max_keys:,}"]
+            )
+        document = dict(pairs)
+        if len(document) < len(pairs):  # a set's lookups, not a count per key: linear in the file's size
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    raise ConfigImportError([f"not a valid configuration: the key {shown(key)} appears twice"])
+                seen.add(key)
+        return document
 
     try:
         # Decimals keep 0.1 exact and have no digit limit; NaN and Infinity parse, then fail the range
@@ -356,7 +401,7 @@ def _settings_plan(plan: _Plan, raw: object, problems: _Problems) -> None:
             problems.add("organization.currency", f"must be a three-letter code like USD, got {shown(value)}")
     if "timezone" in section:
         value = section["timezone"]
-        if isinstance(value, str) and value in zoneinfo.available_timezones():
+        if is_time_zone(value):
             values["timezone"] = value
         else:
             problems.add("organization.timezone", f"must be a time zone like Europe/Paris, got {shown(value)}")
@@ -392,8 +437,8 @@ def _ramp_parse(path: str, raw: object, problems: _Problems) -> list[str] | None
 
 
 def _accelerators_parse(path: str, raw: object, problems: _Problems) -> list[dict[str, str]] | None:
-    if not isinstance(raw, list):
-        problems.add(path, f"must be a list of {{from, multiplier}} tiers, got {shown(raw)}")
+    if not isinstance(raw, list) or len(raw) > MAX_TIERS:
+        problems.add(path, f"must be a list of at most {MAX_TIERS} {{from, multiplier}} tiers, got {shown(raw)}")
         return None
     tiers: list[dict[str, str]] = []
     previous: Decimal | None = None
@@ -500,14 +545,14 @@ def _rep_plan(
 def _legacy_plan(plan: _Plan, raw: dict[str, Any], problems: _Problems) -> None:
     ignored = [key for key in raw if key not in ("version", "ote_quotas")]
     if ignored:
-        plan.notices.append(f"Ignored settings of the old dashboard: {', '.join(ignored)}.")
+        plan.notices.append(printable(f"Ignored settings of the old dashboard: {', '.join(ignored)}."))
     section = raw.get("ote_quotas")
     if not isinstance(section, dict):
         problems.add("ote_quotas", f"must be an object with {', '.join(LEGACY_FIELDS)}, got {shown(section)}")
         return
     extra = [key for key in section if key not in LEGACY_FIELDS]
     if extra:
-        plan.notices.append(f"Ignored unknown ote_quotas keys: {', '.join(extra)}.")
+        plan.notices.append(printable(f"Ignored unknown ote_quotas keys: {', '.join(extra)}."))
     role_plans: dict[str, _RolePlan] = {}
     for name, (kind, field_name, spec) in LEGACY_FIELDS.items():
         path = f"ote_quotas.{name}"
@@ -566,8 +611,7 @@ def _plan(*, organization: Organization, data: bytes | str) -> _Plan:
     else:
         _current_plan(plan, raw, organization, problems)
     _check_base_within_ote(plan, problems)
-    if problems.errors:
-        raise ConfigImportError(problems.errors)
+    problems.raise_any()
     return plan
 
 
@@ -581,6 +625,10 @@ def _current_plan(plan: _Plan, raw: dict[str, Any], organization: Organization, 
     if not isinstance(raw_roles, dict):
         problems.add("roles", f"must be an object keyed by role key, got {shown(raw_roles)}")
         raw_roles = {}
+    max_roles, max_reps = django_settings.IMPORT_MAX_ROLES, django_settings.IMPORT_MAX_REPS
+    if len(raw_roles) > max_roles:
+        problems.add("roles", f"the file has {len(raw_roles):,} roles; an import takes at most {max_roles:,}")
+        raw_roles = {}
     if raw_roles:
         plan.role_order = list(raw_roles)
     for key, raw_role in raw_roles.items():
@@ -589,13 +637,21 @@ def _current_plan(plan: _Plan, raw: dict[str, Any], organization: Organization, 
     if not isinstance(raw_reps, list):
         problems.add("reps", f"must be a list, got {shown(raw_reps)}")
         return
-    names = [rep["name"].strip() for rep in raw_reps if isinstance(rep, dict) and isinstance(rep.get("name"), str)]
+    if len(raw_reps) > max_reps:
+        problems.add("reps", f"the file has {len(raw_reps):,} reps; an import takes at most {max_reps:,}")
+        return
+    names = [
+        rep["name"].strip()
+        for rep in raw_reps
+        if isinstance(rep, dict) and isinstance(rep.get("name"), str) and text_problem(rep["name"]) is None
+    ]
     reps = {
         rep.name: rep for rep in Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     }
     seen: dict[str, int] = {}
+    role_keys = set(plan.roles) | set(raw_roles)
     for index, raw_rep in enumerate(raw_reps):
-        _rep_plan(plan, index, raw_rep, reps, set(plan.roles) | set(raw_roles), seen, problems)
+        _rep_plan(plan, index, raw_rep, reps, role_keys, seen, problems)
 
 
 # --- apply ----------------------------------------------------------------------------------------
@@ -680,7 +736,8 @@ def _apply_roles(
     result.roles_created, result.roles_updated = len(new_roles), len(changed)
     if plan.role_order is not None:
         # The file's roles first, in its order; roles it leaves out keep their relative order after them.
-        order = plan.role_order + [key for key in roles if key not in plan.role_order]
+        in_file = set(plan.role_order)
+        order = plan.role_order + [key for key in roles if key not in in_file]
         for position, key in enumerate(order):
             role = roles[key]
             if role.position != position:

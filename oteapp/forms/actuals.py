@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.text import PlainTextField
+from oteapp.files.configuration import import_size_problem
 from oteapp.models import SalesRole
 from oteapp.services.actuals import ActualField, actual_value_parse
-
-MAX_CSV_BYTES = 1024 * 1024  # 500 reps by 36 months is about half of it; the preview re-posts the file
 
 
 class ActualValueField(forms.CharField):
@@ -39,7 +39,7 @@ class ActualRowForm(forms.Form):
 
 
 class RepCreateForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = PlainTextField(max_length=200)
     role = forms.ChoiceField()
     start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     email = forms.EmailField(required=False)
@@ -73,6 +73,7 @@ class ActualsUploadForm(forms.Form):
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_CSV_BYTES // 1024} KB; split it by month.")
+        problem = import_size_problem(upload.size)
+        if problem:
+            raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}: split it by month.")
         return upload.read()

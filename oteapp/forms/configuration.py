@@ -7,7 +7,6 @@ accelerator tiers out of order or with a multiplier that is not positive.
 """
 
 import re
-import zoneinfo
 from decimal import Decimal, InvalidOperation
 from itertools import zip_longest
 from typing import Any
@@ -16,16 +15,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from accounts.text import PlainTextField
 from oteapp import engine
-from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text
+from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text, import_size_problem
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
 from oteapp.number_format import NumberTextError, known_currency, parse_number
 from oteapp.selectors import config_from_models, configuration_version
+from oteapp.timezones import timezone_choices
 
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
 RATIO_PLACES = 4
 RATIO_LIMIT = Decimal(100000)  # a RATIO column holds 9 digits, 4 of them decimals
-MAX_IMPORT_BYTES = 1_000_000
 
 RATE_HELP = {
     RoleKind.CLOSER: "Share of each deal's revenue (0.10 = 10%)",
@@ -244,12 +244,11 @@ def stored_tiers(role: SalesRole) -> tuple[engine.AcceleratorTier, ...]:
 
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class SettingsForm(forms.Form):
     currency = forms.CharField(label="Currency", max_length=3, help_text="Three-letter code, e.g. USD")
-    timezone = forms.ChoiceField(label="Time zone", choices=TIMEZONE_CHOICES, help_text="Months close at midnight here")
+    timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices, help_text="Months close at midnight here")
     deal_value = money_field("Average deal value", "Upfront revenue per deal")
     meeting_to_deal_rate = fraction_field(
         "Meeting-to-deal rate", "Share of setters' meetings that become deals (0.25 = 25%)"
@@ -261,6 +260,11 @@ class SettingsForm(forms.Form):
     misalignment_tolerance = fraction_field(
         "Misalignment tolerance", "Warn when break-even is this far from quota (0.10 = 10%)"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A zone saved before that the list leaves out (an old alias) stays selectable here.
+        self.fields["timezone"].choices = timezone_choices(self.initial.get("timezone"))
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].strip().upper()
@@ -282,7 +286,7 @@ SETTINGS_FIELDS = tuple(SettingsForm.base_fields)
 
 
 class RoleForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100)
+    name = PlainTextField(label="Name", max_length=100)
     annual_ote = money_field("Annual OTE", "Total pay at 100% of quota")
     annual_base = money_field("Annual base", "Paid only in the base + commission model")
     monthly_quota = units_field("Monthly quota")
@@ -433,7 +437,7 @@ class RoleCreateForm(forms.Form):
     key = forms.SlugField(
         label="Key", max_length=50, widget=forms.TextInput(attrs={"placeholder": "e.g. senior_closer"})
     )
-    name = forms.CharField(label="Name", max_length=100)
+    name = PlainTextField(label="Name", max_length=100)
     kind = forms.ChoiceField(label="Kind", choices=RoleKind.choices)
 
     def __init__(self, data: Any = None, *, existing_keys: set[str]) -> None:
@@ -452,6 +456,7 @@ class ConfigImportForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(f"The file is too large ({upload.size:,} bytes); at most {MAX_IMPORT_BYTES:,}.")
+        problem = import_size_problem(upload.size)
+        if problem:
+            raise ValidationError(f"{problem[0].upper()}{problem[1:]}.")
         return upload

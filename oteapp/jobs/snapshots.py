@@ -15,6 +15,7 @@ The rules (docs/jobs.md has the why):
 
 import functools
 import gc
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import kombu.exceptions
 import orjson
 import redis
 from django.conf import settings
@@ -41,6 +43,8 @@ from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, 
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import EmployedRep, config_from_models, employed_reps, rep_months
 from oteapp.services.audit import audit_changes
+
+logger = logging.getLogger(__name__)
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
@@ -695,13 +699,22 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
     from oteapp.jobs.tasks import snapshots_refresh
 
     debounce = settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS
-    pipe = _redis().pipeline()
-    pipe.sadd(_refresh_key(organization_id, "pending"), *tokens)
-    pipe.expire(_refresh_key(organization_id, "pending"), REFRESH_CLAIM_TTL_SECONDS)
-    # Only the first request of a burst enqueues; the rest add their months to the pending set.
-    pipe.set(_refresh_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
-    if pipe.execute()[-1]:
-        snapshots_refresh.apply_async(args=[organization_id], countdown=debounce)
+    try:
+        pipe = _redis().pipeline()
+        pipe.sadd(_refresh_key(organization_id, "pending"), *tokens)
+        pipe.expire(_refresh_key(organization_id, "pending"), REFRESH_CLAIM_TTL_SECONDS)
+        # Only the first request of a burst enqueues; the rest add their months to the pending set.
+        pipe.set(_refresh_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
+        if pipe.execute()[-1]:
+            snapshots_refresh.apply_async(args=[organization_id], countdown=debounce)
+    except (redis.RedisError, kombu.exceptions.OperationalError) as error:
+        # The change is committed; only its snapshots wait. One line, no traceback: a command line run while
+        # Redis is down says what happened and nothing more.
+        logger.warning(
+            "Snapshots of organization %s not scheduled (Redis unavailable: %s); the nightly run recomputes them.",
+            organization_id,
+            error,
+        )
 
 
 def snapshots_refresh_drain(*, organization_id: int, claim: str) -> SnapshotStats:

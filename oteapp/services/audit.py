@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 
 from accounts.models import Organization, User
+from accounts.signals import MembershipChange
+from accounts.tenancy import organization_context
 from oteapp.models import AuditEvent
 
 SUBJECT_MAX_LENGTH = AuditEvent._meta.get_field("subject").max_length
@@ -51,3 +53,15 @@ def audit_changes(
         action=action,
         changes=((subject, field, old, new) for field, old, new in changes),
     )
+
+
+def membership_change_audit(sender: object, *, change: MembershipChange, **kwargs: object) -> None:
+    """Receiver of accounts.signals.membership_changed (connected in OteappConfig.ready): who joined, left, was
+    invited or changed access level goes to the audit trail, in the same transaction as the change."""
+    with organization_context(change.organization):
+        audit_events_create(
+            organization=change.organization,
+            actor=change.actor,
+            action=change.action,
+            changes=[(f"member {change.email}", "role", change.old_role, change.new_role)],
+        )

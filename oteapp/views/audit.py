@@ -8,6 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import CAN_CONFIGURE, role_required
+from accounts.signals import MembershipAction
 from oteapp.models import AuditEvent, OrganizationSettings
 from oteapp.views.common import render_tab
 
@@ -17,6 +18,15 @@ ACTUAL_FIELDS = ("deals", "meetings", "team_deals", "revenue")
 # Kinds of change, told apart by the model field that changed (the audit stores model field names).
 _ACTUALS = (Q(field__in=ACTUAL_FIELDS) | Q(action="actual_remove")) & ~Q(subject__startswith="rep ")
 _REPS = Q(action__startswith="rep_") | Q(subject__startswith="rep ")
+MEMBERSHIP_LABELS = {
+    MembershipAction.INVITATION_SENT: "Invitation sent",
+    MembershipAction.INVITATION_RESENT: "Invitation resent",
+    MembershipAction.INVITATION_REVOKED: "Invitation withdrawn",
+    MembershipAction.INVITATION_ACCEPTED: "Invitation accepted",
+    MembershipAction.ROLE_CHANGED: "Access level changed",
+    MembershipAction.REMOVED: "Member removed",
+}
+_MEMBERS = Q(action__in=tuple(MEMBERSHIP_LABELS))
 KINDS: dict[str, tuple[str, Q]] = {
     "actuals": ("Actuals", _ACTUALS),
     "ote": ("OTE and base", Q(field__in=("annual_ote", "annual_base")) & ~_REPS),
@@ -26,8 +36,12 @@ KINDS: dict[str, tuple[str, Q]] = {
         Q(field__in=("commission_rate", "accelerators", "deal_value", "meeting_to_deal_rate")) & ~_REPS,
     ),
     "reps": ("Reps", _REPS),
+    "members": ("Members and invitations", _MEMBERS),
 }
-KINDS["other"] = ("Other settings", ~(_ACTUALS | _REPS | KINDS["ote"][1] | KINDS["quota"][1] | KINDS["rate"][1]))
+KINDS["other"] = (
+    "Other settings",
+    ~(_ACTUALS | _REPS | _MEMBERS | KINDS["ote"][1] | KINDS["quota"][1] | KINDS["rate"][1]),
+)
 
 ACTION_LABELS = {
     "actual_update": "Edited in the grid",
@@ -36,6 +50,7 @@ ACTION_LABELS = {
     "config_import": "Configuration file",
     "rep_create": "Rep added",
     "rep_end": "Rep ended",
+    **MEMBERSHIP_LABELS,
 }
 
 

@@ -403,8 +403,10 @@ def role_add(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @require_safe
+@role_required(CAN_CONFIGURE)
 def export(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """The configuration file (version 2.0) as a download; any member may take it."""
+    """The configuration file (version 2.0) as a download. It lists the reps with their emails, so only those who
+    may change the configuration take it; every member keeps the report downloads."""
     organization = request.organization
     response = HttpResponse(
         config_export_json(organization=organization), content_type="application/json; charset=utf-8"

@@ -1,8 +1,6 @@
 """Overview: the numbers an owner checks first, the twelve-month trend and what needs attention; the
 investor-update page of a month and the month's report as CSV and JSON downloads."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import Organization
 from oteapp import engine
+from oteapp.files.csv_writer import csv_text
 from oteapp.months import format_month
 from oteapp.selectors import month_report_get, month_reports_get, trailing_months
 from oteapp.views import charts
@@ -131,10 +130,6 @@ def _filename(organization: Organization, month: date, extension: str) -> str:
     return f"{organization.slug}-{format_month(month)}-report.{extension}"
 
 
-def _cell(value: object) -> object:
-    return "" if value is None else value
-
-
 def _label(name: str, currency: str) -> str:
     return f"{name} ({currency})" if name in MONEY_FIGURES else name
 
@@ -143,16 +138,11 @@ def report_csv_text(report: engine.Report) -> str:
     """One row per role with the contract's figures, then a block of summary rows (metric, value). The contract's
     keys name the columns and metrics; a money figure's name also names the currency: "team_gap (EUR)"."""
     data = report.to_dict()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["month", *(_label(column, report.currency) for column in ROLE_COLUMNS)])
-    for role in data["roles"]:
-        writer.writerow([data["month"], *(_cell(role[column]) for column in ROLE_COLUMNS)])
-    writer.writerow([])
-    writer.writerow(["month", "metric", "value"])
-    for metric, value in data["summary"].items():
-        writer.writerow([data["month"], _label(metric, report.currency), _cell(value)])
-    return out.getvalue()
+    rows: list[list[object]] = [["month", *(_label(column, report.currency) for column in ROLE_COLUMNS)]]
+    rows += [[data["month"], *(role[column] for column in ROLE_COLUMNS)] for role in data["roles"]]
+    rows += [[], ["month", "metric", "value"]]
+    rows += [[data["month"], _label(metric, report.currency), value] for metric, value in data["summary"].items()]
+    return csv_text(rows)
 
 
 @require_safe

@@ -1,112 +1,40 @@
 """Hypothesis properties of the engine: the invariants every report must keep."""
 
 import json
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 from decimal import localcontext
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from oteapp.engine import (
     AcceleratorTier,
     OrgConfig,
     RepMonth,
-    RoleConfig,
     compute_report,
     recommended_annual_ote,
     report_to_json,
     report_to_text,
 )
 from oteapp.engine.numbers import ENGINE_CONTEXT, MONEY, quantize
-
-MONTH = date(2026, 10, 1)
-KINDS = ("closer", "setter", "manager")
-
-# Per test, not a global profile: the rest of the suite keeps its own Hypothesis settings.
-engine_settings = settings(max_examples=150, deadline=None)
-
-
-def decimals(low: str, high: str, places: int) -> st.SearchStrategy[D]:
-    return st.decimals(min_value=D(low), max_value=D(high), places=places, allow_nan=False, allow_infinity=False)
-
-
-money = decimals("0", "500000", 2)
-rates = decimals("0", "1", 4)
-units = decimals("0", "200", 2)
-ramps = st.lists(decimals("0", "1", 2), max_size=3).map(tuple)
-start_dates = st.none() | st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 3, 1))
-
-
-@st.composite
-def accelerators(draw: st.DrawFn, *, min_multiplier: str = "0") -> tuple[AcceleratorTier, ...]:
-    """Ascending bands; multipliers at least ``min_multiplier``."""
-    starts = sorted(set(draw(st.lists(decimals("0", "3", 2), max_size=4))))
-    return tuple(
-        AcceleratorTier(from_attainment=start, multiplier=draw(decimals(min_multiplier, "4", 2))) for start in starts
-    )
-
-
-@st.composite
-def role_configs(draw: st.DrawFn, key: str, kind: str) -> RoleConfig:
-    return RoleConfig(
-        key=key,
-        name=key.title(),
-        kind=kind,
-        annual_ote=draw(money),
-        annual_base=draw(money),
-        monthly_quota=draw(units),
-        commission_rate=draw(rates),
-        ramp=draw(ramps),
-        accelerators=draw(accelerators()),
-    )
-
-
-@st.composite
-def org_configs(draw: st.DrawFn) -> OrgConfig:
-    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))
-    roles = tuple(draw(role_configs(f"{kind}_{index}", kind)) for index, kind in enumerate(kinds))
-    return OrgConfig(
-        deal_value=draw(money),
-        meeting_to_deal_rate=draw(rates),
-        comp_model=draw(st.sampled_from(("commission_only", "mixed"))),
-        monthly_operating_expenses=draw(money),
-        roles=roles,
-    )
-
-
-optional_units = st.none() | units
-
-
-def total(values: Iterable[D]) -> D:
-    return sum(values, D(0))
-
-
-@st.composite
-def rows_for(draw: st.DrawFn, config: OrgConfig, max_size: int = 8) -> list[RepMonth]:
-    keys = [role.key for role in config.roles]
-    count = draw(st.integers(min_value=0, max_value=max_size))
-    return [
-        RepMonth(
-            rep_id=index,
-            name=draw(st.sampled_from(["Ana", "Ben", "Cy", "Dee"])),
-            role_key=draw(st.sampled_from(keys)),
-            start_date=draw(start_dates),
-            deals=draw(optional_units),
-            meetings=draw(optional_units),
-            team_deals=draw(optional_units),
-            revenue=draw(st.none() | money),
-        )
-        for index in range(count)
-    ]
-
-
-@st.composite
-def configs_and_rows(draw: st.DrawFn) -> tuple[OrgConfig, list[RepMonth]]:
-    config = draw(org_configs())
-    return config, draw(rows_for(config))
+from tests.engine.strategies import (
+    KINDS,
+    MONTH,
+    accelerators,
+    configs_and_rows,
+    decimals,
+    engine_settings,
+    money,
+    org_configs,
+    ramps,
+    rates,
+    rows_for,
+    start_dates,
+    total,
+    units,
+)
 
 
 def single_rep(kind: str, amount: D, start_date: date | None) -> RepMonth:

@@ -56,6 +56,10 @@ NASTY_TEXT = (
     "\t\n",
     "\x00",
     "a\x00b",
+    # Lone surrogates (issue 14 item 6): forms receive their bytes (harness.send), files their JSON escape.
+    "\ud800",
+    "a\udfffb",
+    "\x00\udc80",
     "\u202eevil\u202c",  # right-to-left override
     "\u200f\u200e",  # RTL / LTR marks
     "\u200b",  # zero-width space
@@ -88,6 +92,7 @@ NASTY_MONTHS = (
     "\uff12\uff10\uff12\uff16-\uff11\uff10",  # 2026-10 in fullwidth digits
     "\u0662\u0660\u0662\u0666-\u0661\u0660",  # and in Arabic-Indic digits
     "2026-10\x00",
+    "2026-1\ud800",
     "2026-1O",
     "2026-10 ",
 )
@@ -105,8 +110,15 @@ NASTY_DATES = (
     "\x00",
 )
 
-# Text without lone surrogates (they cannot be encoded as UTF-8; raw_form_bodies sends their bytes instead).
+# Text without lone surrogates, for field names and the like; NASTY_TEXT and `hostile_text` bring them in.
 unicode_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+# Any text at all, lone surrogates and NUL included.
+hostile_text = st.text(max_size=40)
+
+
+def utf8(text: str) -> bytes:
+    """Text as bytes, a lone surrogate as the three bytes a careless encoder writes (not valid UTF-8)."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def numbers_typed(*, low: int = 0, high: int = 10**6, places: int = 2) -> st.SearchStrategy[str]:
@@ -130,7 +142,7 @@ def fractions_typed() -> st.SearchStrategy[str]:
 
 def texts_typed(*valid: str) -> st.SearchStrategy[str]:
     """Names and keys: a few valid values, hostile text and random unicode."""
-    choices = [st.sampled_from(NASTY_TEXT), unicode_text]
+    choices = [st.sampled_from(NASTY_TEXT), unicode_text, hostile_text]
     if valid:
         choices = [st.sampled_from(valid), st.sampled_from(valid), *choices]
     return st.one_of(*choices)
@@ -229,8 +241,8 @@ def csv_files(*, reps: tuple[str, ...], roles: tuple[str, ...]) -> st.SearchStra
         lambda parts: parts[2].join([parts[0], *parts[1]]) + parts[2]
     )
     encoded = st.one_of(
-        text.map(str.encode),
-        text.map(lambda value: "\ufeff".encode() + value.encode()),
+        text.map(utf8),
+        text.map(lambda value: "\ufeff".encode() + utf8(value)),
     )
     return st.one_of(encoded, encoded, encoded, hostile_files())
 
@@ -324,9 +336,15 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
+def _json_bytes(document: dict) -> bytes:
+    """The document as a file: UTF-8 text, or ASCII with \\u escapes when it holds lone surrogates (the only way
+    valid JSON carries them). NaN and Infinity are written as the old dashboard's JavaScript could write them."""
+    try:
+        return json.dumps(document, default=_json_default, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(document, default=_json_default).encode()
+
+
 def config_files(*, roles: tuple[str, ...], reps: tuple[str, ...]) -> st.SearchStrategy[bytes]:
-    documents = config_documents(roles=roles, reps=reps).map(
-        # allow_nan: NaN and Infinity as the old dashboard's JavaScript could write them.
-        lambda document: json.dumps(document, default=_json_default, ensure_ascii=False).encode()
-    )
+    documents = config_documents(roles=roles, reps=reps).map(_json_bytes)
     return st.one_of(documents, documents, documents, hostile_files())

@@ -205,3 +205,57 @@ def test_a_real_run_exits_non_zero_with_one_line_on_stderr(organization):
     report = manage("report", organization.slug, "--month", "2026-10")
     assert report.returncode == 0
     assert json.loads(report.stdout)["summary"]["total_ote"] == 35500.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_commands_with_redis_down_never_print_a_traceback(organization, tmp_path):
+    """Issue 14 item 6: Redis on a closed port and a real broker (not eager tasks). A bad file is one line and
+    exit 1; a good file is imported, and the snapshots that wait for Redis are one warning line."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": "redis://127.0.0.1:9/0",  # discard port: nothing listens
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+            timeout=120,
+        )
+
+    nul_name = tmp_path / "nul.csv"
+    nul_name.write_bytes(b"month,rep,role,deals\n2026-10,a\x00b,closer,3\n")
+    refused = {
+        "importconfig": manage("importconfig", organization.slug, str(FILES / "bad_abc_ote.json")),
+        "importactuals": manage("importactuals", organization.slug, str(nul_name)),
+        "missing file": manage("importactuals", organization.slug, str(tmp_path / "absent.csv")),
+    }
+    for name, run_ in refused.items():
+        assert run_.returncode == 1, name
+        assert len(run_.stderr.splitlines()) == 1 and "Traceback" not in run_.stderr, (name, run_.stderr)
+    assert "line 2, column rep: the rep's name must not contain the NUL character" in refused["importactuals"].stderr
+
+    imported = manage("importactuals", organization.slug, str(FILES / "worked_example_actuals.csv"))
+    assert imported.returncode == 0, imported.stderr
+    assert "Traceback" not in imported.stderr
+    (warning,) = imported.stderr.splitlines()
+    assert warning.startswith(f"Snapshots of organization {organization.pk} not scheduled (Redis unavailable: ")
+    assert warning.endswith("; the nightly run recomputes them.")
+    assert "Imported" in imported.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("createorg", "acme", "--name", "Bad\udcffName"),  # a non-UTF-8 byte in argv arrives as a lone surrogate
+        ("exportconfig", "acme\udcff"),
+        ("report", "acme", "--month", "2026-10\udcff"),
+    ],
+)
+def test_arguments_that_cannot_be_stored_are_one_line_errors(organization, args):
+    before = database_state()
+    with pytest.raises(CommandError, match="must not contain invalid Unicode"):
+        call_command(*args, stdout=StringIO())
+    assert database_state() == before

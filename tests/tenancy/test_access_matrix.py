@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from accounts.models import MemberRole, Membership
+from accounts.models import Invitation, MemberRole, Membership
 from accounts.tenancy import organization_context
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.routes import Route, organization_routes
@@ -40,8 +40,22 @@ MINIMUM_LEVEL = {
     "accounts:invite": ADMIN,
     "accounts:member_role": ADMIN,
     "accounts:member_remove": ADMIN,
+    "accounts:invitation_resend": ADMIN,
+    "accounts:invitation_revoke": ADMIN,
     "accounts:organization_delete": OWNER,
 }
+
+# Who may GET a page that is not for every member (this level and above); all other pages are for any member.
+READ_LEVEL = {
+    "oteapp:actuals_upload": MANAGER,
+    "oteapp:audit": ADMIN,
+    "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
+    "oteapp:snapshot_reopen": ADMIN,
+    "accounts:organization_settings": OWNER,
+    "accounts:organization_export": OWNER,
+}
+
+NEEDED = {MANAGER: "owner, admin or manager", ADMIN: "owner or admin", OWNER: "owner"}  # as the 403 says it
 
 ROUTES = organization_routes()
 UNSAFE = [route for route in ROUTES if route.name in MINIMUM_LEVEL]
@@ -58,7 +72,14 @@ def world():
     target = UserFactory()
     with organization_context(organization):
         target_membership = Membership.objects.create(organization=organization, user=target, role=VIEWER)
-    return {"organization": organization, "users": users, "rep": rep, "target": target_membership}
+        invitation = Invitation.objects.create(organization=organization, email="invited@matrix.example", role=VIEWER)
+    return {
+        "organization": organization,
+        "users": users,
+        "rep": rep,
+        "target": target_membership,
+        "invitation": invitation,
+    }
 
 
 # The least a request needs to reach the permission check rather than a 404 for a missing object.
@@ -70,6 +91,7 @@ def url_for(route: Route, world: dict) -> str:
         route.pattern.replace("<slug:org_slug>", world["organization"].slug)
         .replace("<int:rep_id>", str(world["rep"].pk))
         .replace("<int:membership_id>", str(world["target"].pk))
+        .replace("<int:invitation_id>", str(world["invitation"].pk))
         .replace("<str:month>", "2026-10")
         .replace("<slug:role_key>", "closer")
     )
@@ -108,6 +130,49 @@ def test_access_level_matrix(world, route, level):
         assert tenant_rows_fingerprint() == before
 
 
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("level", [OWNER, ADMIN, MANAGER, VIEWER])
+def test_read_access_matrix(world, route, level):
+    """Every page and download that answers GET, at every level: a refusal is the styled 403 naming the levels
+    that may open it."""
+    client = Client()
+    client.force_login(world["users"][level])
+    before = tenant_rows_fingerprint()
+
+    response = client.get(url_for(route, world))
+
+    if response.status_code == 405:
+        assert route.name in MINIMUM_LEVEL, f"{route.name} answers neither GET nor POST"
+        return
+    minimum = READ_LEVEL.get(route.name, VIEWER)
+    if RANK[level] >= RANK[minimum]:
+        assert response.status_code not in (403, 404), response.status_code
+    else:
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert '<main id="main">' in html, "the 403 page is inside the app's layout"
+        assert f"This needs {NEEDED[minimum]} access." in html and f"Your access level here is {level}." in html
+        assert tenant_rows_fingerprint() == before
+
+
+def test_read_levels_are_the_views_own_rules():
+    """READ_LEVEL is not a second opinion: it must equal what role_required on each view allows."""
+    from django.urls import resolve
+
+    for route in ROUTES:
+        allowed = _allowed_roles(resolve(route.url(org_slug="x")).func)
+        if route.name in READ_LEVEL:
+            assert allowed == {lvl for lvl in RANK if RANK[lvl] >= RANK[READ_LEVEL[route.name]]}, route.name
+
+
+def _allowed_roles(view) -> set[str] | None:
+    while view is not None:
+        if hasattr(view, "allowed_roles"):
+            return set(view.allowed_roles)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
 @pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.name)
 def test_csrf_is_enforced_on_every_unsafe_endpoint(world, route):
     client = Client(enforce_csrf_checks=True)
@@ -140,7 +205,13 @@ OBJECT_ROUTES = [route for route in ROUTES if "<int:" in route.pattern]
 
 
 def test_routes_with_object_ids_are_covered():
-    assert {"oteapp:actuals_row", "accounts:member_role", "accounts:member_remove"} <= {r.name for r in OBJECT_ROUTES}
+    assert {
+        "oteapp:actuals_row",
+        "accounts:member_role",
+        "accounts:member_remove",
+        "accounts:invitation_resend",
+        "accounts:invitation_revoke",
+    } <= {r.name for r in OBJECT_ROUTES}
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
@@ -152,7 +223,13 @@ def test_another_organizations_object_ids_are_404_under_ones_own_slug(world, rou
     actual_create(rival, rep=rival_rep, month=MONTH, deals=3)
     with organization_context(rival):
         rival_member = Membership.objects.get(user=rival_owner)
-    foreign = {"organization": world["organization"], "rep": rival_rep, "target": rival_member}
+        rival_invitation = Invitation.objects.create(organization=rival, email="theirs@rival.example", role=VIEWER)
+    foreign = {
+        "organization": world["organization"],
+        "rep": rival_rep,
+        "target": rival_member,
+        "invitation": rival_invitation,
+    }
     client = Client()
     client.force_login(world["users"][OWNER])
     before = tenant_rows_fingerprint()
