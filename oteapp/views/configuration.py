@@ -353,6 +353,8 @@ def align(request: HttpRequest, org_slug: str) -> HttpResponse:
     field = _align_field(request)
     data = request.POST if request.method == "POST" else request.GET
     role_key = data.get("role", "")
+    if not role_key and request.method != "POST":
+        return redirect(_page_url(request))  # nothing to confirm: the table offers each role's "Use this"
     currency = organization_settings_get(organization=request.organization).currency
     with currency_override(currency):
         if request.method != "POST":

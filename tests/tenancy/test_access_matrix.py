@@ -49,6 +49,8 @@ MINIMUM_LEVEL = {
 READ_LEVEL = {
     "oteapp:actuals_upload": MANAGER,
     "oteapp:audit": ADMIN,
+    "oteapp:configuration_align": ADMIN,  # the confirmation of "Use this"
+    "oteapp:whatif_apply": ADMIN,  # the confirmation of applying a scenario
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,
     "accounts:organization_settings": OWNER,
