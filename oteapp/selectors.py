@@ -1,14 +1,17 @@
 """Reads of the domain. A month's report loads in a constant number of queries, whatever the number
 of reps, and is computed by the one engine."""
 
-from collections.abc import Iterator
+import hashlib
+import json
+import zoneinfo
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
@@ -38,6 +41,30 @@ def organization_settings_get(*, organization: Organization) -> OrganizationSett
 
 def organization_roles(*, organization: Organization) -> list[SalesRole]:
     return list(SalesRole.objects.filter(organization=organization).order_by("position", "key"))
+
+
+# What the Configuration tab edits: their values make the configuration's version.
+VERSIONED_SETTINGS = (
+    "currency", "timezone", "deal_value", "meeting_to_deal_rate", "comp_model", "monthly_operating_expenses",
+    "on_target_threshold", "at_risk_threshold", "misalignment_tolerance",
+)
+VERSIONED_ROLE_FIELDS = (
+    "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+)
+
+
+def configuration_version(*, settings: OrganizationSettings, roles: Iterable[SalesRole]) -> str:
+    """A fingerprint of the stored configuration (settings and roles, as their rows hold them). A page that edits
+    the configuration sends the version it showed, and a write refuses to overwrite a configuration whose version
+    moved on since (services.configuration.ConfigurationConflict): whatever path changed it, imports included."""
+    values = [[str(getattr(settings, name)) for name in VERSIONED_SETTINGS]]
+    ordered = sorted(roles, key=lambda role: role.key)
+    values += [[_json_value(getattr(role, name)) for name in VERSIONED_ROLE_FIELDS] for role in ordered]
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _json_value(value: object) -> object:
+    return value if isinstance(value, list) else str(value)  # ramps and tiers are JSON already
 
 
 def _decimals(values: list) -> tuple[Decimal, ...]:
@@ -258,6 +285,26 @@ def months_with_actuals(*, organization: Organization) -> list[date]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"org": organization.pk})
         return [month for (month,) in cursor.fetchall()]
+
+
+def closed_months_get(*, organization: Organization) -> dict[date, date]:
+    """One query: each closed month (its snapshot frozen) with the day it was frozen, in the organization's
+    time zone."""
+    timezone_name = OrganizationSettings.objects.filter(organization=OuterRef("organization")).values("timezone")[:1]
+    frozen = MonthlySnapshot.objects.filter(organization=organization, frozen_at__isnull=False).annotate(
+        timezone_name=Subquery(timezone_name)
+    )
+    return {
+        month: frozen_at.astimezone(_zone(name)).date()
+        for month, frozen_at, name in frozen.values_list("month", "frozen_at", "timezone_name")
+    }
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def latest_month_with_actuals(*, organization: Organization) -> date | None:

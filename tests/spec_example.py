@@ -33,7 +33,7 @@ INSIGHTS = [
     ("quota_misaligned", "closer", "warning", {"break_even_units": 4.41, "quota": 5.0, "direction": "below_quota"}),
     ("quota_misaligned", "setter", "warning", {"break_even_units": 28.22, "quota": 40.0, "direction": "below_quota"}),
     ("above_ote", "setter", "positive", {"pct_above": 0.2403}),
-    ("ote_efficiency", None, "positive", {"ote_pct_of_revenue": 0.1739}),
+    ("ote_efficiency", None, "positive", {"ote_pct_of_revenue": 0.1739, "comp_pct_of_revenue": 0.1786}),
 ]
 
 

@@ -150,22 +150,31 @@ def _quota_misaligned(role: RoleReport, config: OrgConfig) -> Insight | None:
 
 
 def _ote_efficiency(summary: Summary) -> Insight | None:
+    """The brief's rule judges full OTE against revenue; the text also gives what comp actually cost, and says
+    which figure is which, so a month paid well below OTE does not read as overpaid."""
     pct = summary.ote_pct_of_revenue
     if pct is None or summary.revenue <= 0:
         return None
     if pct < OTE_PCT_HEALTHY:
-        severity, verdict = SEVERITY_POSITIVE, "healthy (under 20%)"
+        severity, verdict = SEVERITY_POSITIVE, "OTE is healthy (under 20%)"
     elif pct <= OTE_PCT_WARNING:
-        severity, verdict = SEVERITY_WARNING, "high (20-30%) · review OTE levels against revenue"
+        severity, verdict = SEVERITY_WARNING, "OTE is high (20-30%) · review OTE levels against revenue"
     else:
-        severity, verdict = SEVERITY_CRITICAL, "too high (over 30%) · comp plan may not be sustainable"
+        severity, verdict = (
+            SEVERITY_CRITICAL,
+            "OTE is too high (over 30%) · at full OTE the comp plan would not be sustainable",
+        )
+    comp = summary.comp_pct_of_revenue if summary.comp_pct_of_revenue is not None else ZERO
     return build(
         Insight,
         code=CODE_OTE_EFFICIENCY,
         role=None,
         severity=severity,
-        message=f"OTE is {_pct(pct, 1)}% of revenue: {verdict}",
-        values={"ote_pct_of_revenue": pct},
+        message=(
+            f"Paying full OTE would cost {_pct(pct, 1)}% of this month's revenue; "
+            f"comp actually earned is {_pct(comp, 1)}%: {verdict}"
+        ),
+        values={"ote_pct_of_revenue": pct, "comp_pct_of_revenue": summary.comp_pct_of_revenue},
     )
 
 

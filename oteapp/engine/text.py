@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from oteapp.number_format import format_money
+
 from .numbers import HUNDRED, MONEY, RATIO, UNITS, quantize
 from .report import Report, RoleReport
 
@@ -12,12 +14,11 @@ UNIT_LABELS = {"closer": "deals", "setter": "meetings", "manager": "team deals"}
 
 
 def _money(value: Decimal | None, currency: str, *, signed: bool = False) -> str:
+    """The screens' money format (oteapp/number_format.py: Babel, the report's currency)."""
     rounded = quantize(value, MONEY)
     if rounded is None:
         return "n/a"
-    sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
-    symbol = "$" if currency == "USD" else f"{currency} "
-    return f"{sign}{symbol}{rounded.copy_abs():,}"
+    return format_money(rounded, currency=currency, signed=signed and rounded != 0)
 
 
 def _pct(value: Decimal | None) -> str:
@@ -55,7 +56,7 @@ def report_to_text(report: Report) -> str:
         f"  Total actual earnings: {_money(s.total_actual, c)}",
         f"  OTE gap:               {_money(s.ote_gap, c, signed=True)}",
         f"  Revenue:               {_money(s.revenue, c)}",
-        f"  Revenue per $1 OTE:    {_money(s.revenue_per_ote_dollar, c)}",
+        f"  {f'Revenue per {format_money(1, currency=c, places=0)} OTE:':<23}{_money(s.revenue_per_ote_dollar, c)}",
         f"  OTE % of revenue:      {_pct(s.ote_pct_of_revenue)}",
         f"  Comp % of revenue:     {_pct(s.comp_pct_of_revenue)}",
         f"  EBITDA:                {_money(s.ebitda, c, signed=True)}",

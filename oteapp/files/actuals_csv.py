@@ -38,6 +38,7 @@ from oteapp.files.configuration import (
 )
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
+from oteapp.number_format import NumberTextError, parse_number
 from oteapp.services.audit import audit_events_create
 
 COLUMNS = ("month", "rep", "role", "deals", "meetings", "team_deals", "revenue", "start_date")
@@ -174,8 +175,13 @@ def _row(line: int, cells: dict[str, str], roles: dict[str, SalesRole], problems
     values: dict[str, Decimal | None] = {}
     for column, spec in VALUE_COLUMNS.items():
         if column in cells:
-            text = cells[column].strip()
-            number, problem = number_parse(text, spec) if text else (None, None)
+            # Typed by people as often as exported by machines: "10,000" and "$10,500" read as on the screens.
+            try:
+                typed = parse_number(cells[column])
+            except NumberTextError as error:
+                number, problem = None, str(error)[0].lower() + str(error)[1:]
+            else:
+                number, problem = number_parse(str(typed), spec) if typed is not None else (None, None)
             if problem:
                 problems.add(line, column, problem)
             values[column] = number

@@ -19,7 +19,8 @@ from accounts.text import PlainTextField
 from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text, import_size_problem
 from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
-from oteapp.selectors import config_from_models
+from oteapp.number_format import NumberTextError, known_currency, parse_number
+from oteapp.selectors import config_from_models, configuration_version
 from oteapp.timezones import timezone_choices
 
 NUMBER_ATTRS = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
@@ -34,8 +35,9 @@ RATE_HELP = {
 
 
 class NumberField(forms.DecimalField):
-    """A decimal as people type it: "60,000" and "$60,000" are fine. Django's DecimalField already
-    refuses NaN and Infinity; inputs are plain text so the server, not the browser, explains errors."""
+    """A decimal as people type it, read by oteapp.number_format.parse_number like every number people type:
+    "60,000" and "$60,000" are fine, "1.234,50" is refused with how to write it. Inputs are plain text so the
+    server, not the browser, explains errors."""
 
     def __init__(self, *, max_digits: int, decimal_places: int, positive: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.TextInput(attrs=NUMBER_ATTRS))
@@ -56,7 +58,10 @@ class NumberField(forms.DecimalField):
 
     def to_python(self, value: Any) -> Decimal | None:
         if isinstance(value, str):
-            value = value.strip().replace(",", "").replace("$", "")
+            try:
+                return parse_number(value)
+            except NumberTextError as error:
+                raise ValidationError(str(error), code="invalid") from None
         number = super().to_python(value)
         # Refused here, not only in validate(): has_changed() compares the parsed value, and comparing a
         # signaling NaN ("sNaN") raises InvalidOperation.
@@ -265,6 +270,8 @@ class SettingsForm(forms.Form):
         currency = self.cleaned_data["currency"].strip().upper()
         if not CURRENCY.match(currency):
             raise ValidationError("Use a three-letter code like USD.")
+        if not known_currency(currency):
+            raise ValidationError(f"{currency} is not a currency code (ISO 4217); use one like USD, EUR or GBP.")
         return currency
 
     def clean(self) -> dict[str, Any]:
@@ -348,6 +355,8 @@ class ConfigurationForms:
         read_only: bool = False,
     ) -> None:
         self.saved_config = config_from_models(settings=settings, roles=roles)
+        # The version of what the forms show: a save names it, and is refused if the configuration moved on since.
+        self.version = configuration_version(settings=settings, roles=roles)
         self.settings = SettingsForm(
             data,
             prefix="org",
@@ -373,6 +382,15 @@ class ConfigurationForms:
 
     def has_changed(self) -> bool:
         return self.is_bound and any(form.has_changed() for form in self.all_forms)
+
+    def mark_saved_values(self) -> None:
+        """After a conflict: each field whose typed value differs from the saved one gets `saved`, the saved value as
+        text, which the template shows under the input (the forms' initial values are the saved ones)."""
+        for form in self.all_forms:
+            for name, field in form.fields.items():
+                bound = form[name]
+                if field.has_changed(bound.initial, bound.data):
+                    bound.saved = _saved_text(field, bound.initial)
 
     @property
     def settings_error_lines(self) -> list[str]:
@@ -403,6 +421,16 @@ class ConfigurationForms:
 
     def role_values(self) -> dict[str, dict[str, Any]]:
         return {form.role.key: {name: form.cleaned_data[name] for name in ROLE_FIELDS} for form in self.roles}
+
+
+def _saved_text(field: forms.Field, value: Any) -> str:
+    if isinstance(field, AcceleratorTiersField):
+        tiers = ", ".join(f"from {start} ×{multiplier}" for start, multiplier in field.prepare_value(value))  # noqa: RUF001
+        return tiers or "none"
+    text = field.prepare_value(value)
+    if isinstance(field, forms.ChoiceField):
+        text = dict(field.choices).get(value, value)
+    return str(text) if text not in (None, "") else "blank"
 
 
 class RoleCreateForm(forms.Form):

@@ -1,7 +1,9 @@
-"""What-If tab form: a scenario on top of the configuration and the month's team.
+"""What-If tab form: a scenario on top of the month's configuration and team.
 
-Every field starts at today's value; a blank field means "no change". The same form, posted with
-the scenario's values, applies its configuration part (never headcount or productivity).
+Every field starts at the month's value (a closed month's frozen configuration, else today's); a blank field
+means "no change". The values the scenario changes in the configuration can be applied to today's configuration
+(never headcount or productivity): the same form, built on today's configuration and given only those values,
+validates them for `scenario_apply`.
 """
 
 import copy
@@ -16,7 +18,8 @@ from django.core.exceptions import ValidationError
 from oteapp import engine
 from oteapp.files.configuration import decimal_text
 from oteapp.forms.configuration import NumberField, error_lines, fraction_field, money_field, units_field
-from oteapp.templatetags.ote import FORMAT_BY_KIND
+from oteapp.number_format import currency_override
+from oteapp.templatetags.ote import FORMAT_BY_KIND, money
 
 MAX_HEADCOUNT = 5000  # a scenario's synthetic reps are computed in memory: keep them bounded
 HUNDRED = Decimal(100)
@@ -135,7 +138,7 @@ class RoleScenarioForm(BaselineForm):
         ote = self.cleaned_data["annual_ote"]
         # The configuration keeps base ≤ OTE; a scenario that could be applied must too.
         if ote is not None and ote < self.role.annual_base:
-            raise ValidationError(f"Must be at least the annual base ({self.role.annual_base:,}).")
+            raise ValidationError(f"Must be at least the annual base ({money(self.role.annual_base)}).")
         return ote
 
     def override(self) -> engine.RoleOverride:
@@ -153,26 +156,39 @@ class RoleScenarioForm(BaselineForm):
 
 @dataclass(frozen=True)
 class ConfigChange:
+    """One value a scenario would change in today's configuration: `old` is today's value."""
+
     subject: str
+    role_key: str | None  # None for an organization setting
     field: str
     label: str
     old: Decimal
     new: Decimal
     kind: str  # money | ratio | units, for display
+    currency: str
+
+    def _text(self, value: Decimal) -> str:
+        with currency_override(self.currency):
+            return FORMAT_BY_KIND[self.kind](value)
 
     @property
     def old_text(self) -> str:
-        return FORMAT_BY_KIND[self.kind](self.old)
+        return self._text(self.old)
 
     @property
     def new_text(self) -> str:
-        return FORMAT_BY_KIND[self.kind](self.new)
+        return self._text(self.new)
+
+    @property
+    def input_name(self) -> str:
+        return self.field if self.role_key is None else f"role-{self.role_key}-{self.field}"
 
 
 class ScenarioForms:
-    """The organization-level scenario form and one form per role."""
+    """The organization-level scenario form and one form per role, on `config` (the month's, for a scenario; today's,
+    to apply one). `baseline` gives the roles' headcounts; without it they start at 0."""
 
-    def __init__(self, *, config: engine.OrgConfig, baseline: engine.Report, data: Any = None) -> None:
+    def __init__(self, *, config: engine.OrgConfig, baseline: engine.Report | None = None, data: Any = None) -> None:
         self.config = config
         self.general = ScenarioForm(
             data,
@@ -182,7 +198,7 @@ class ScenarioForms:
                 "monthly_operating_expenses": config.monthly_operating_expenses,
             },
         )
-        headcounts = {role.key: role.headcount for role in baseline.roles}
+        headcounts = {role.key: role.headcount for role in baseline.roles} if baseline else {}
         self.roles = [RoleScenarioForm(data, role=role, headcount=headcounts.get(role.key, 0)) for role in config.roles]
 
     @property
@@ -217,26 +233,45 @@ class ScenarioForms:
     def target_revenue(self) -> Decimal | None:
         return self.general.cleaned_data["target_revenue"]
 
-    def config_changes(self) -> list[ConfigChange]:
-        """What applying the scenario would change in the configuration."""
+    def config_changes(self, current: engine.OrgConfig) -> list[ConfigChange]:
+        """What applying the scenario would change in `current` (today's configuration): the configuration values
+        this scenario changed (a value typed that differs from the one the form started from), where they also
+        differ from today's. A value nobody typed is never applied, whatever the month's configuration held."""
         changes = []
         data = self.general.cleaned_data
         for name, label in SETTING_LABELS.items():
-            new, old = data[name], getattr(self.config, name)
-            if new is not None and new != old:
-                changes.append(ConfigChange("Organization", name, label, old, new, VALUE_KINDS[name]))
+            new, start, now = data[name], getattr(self.config, name), getattr(current, name)
+            if new is not None and new != start and new != now:
+                changes.append(
+                    ConfigChange("Organization", None, name, label, now, new, VALUE_KINDS[name], current.currency)
+                )
+        today = {role.key: role for role in current.roles}
         for form in self.roles:
+            role = today.get(form.role.key)
             for name, label in ROLE_LABELS.items():
-                new, old = form.cleaned_data[name], getattr(form.role, name)
-                if new is not None and new != old:
-                    changes.append(ConfigChange(form.role.name, name, label, old, new, VALUE_KINDS[name]))
+                new, start = form.cleaned_data[name], getattr(form.role, name)
+                if role is None or new is None or new == start or new == getattr(role, name):
+                    continue
+                changes.append(
+                    ConfigChange(
+                        role.name, role.key, name, label, getattr(role, name), new, VALUE_KINDS[name], current.currency
+                    )
+                )
         return changes
 
-    def apply_fields(self) -> list[tuple[str, str]]:
-        """(input name, typed value) of the configuration part, for the apply form's hidden inputs."""
-        fields = []
-        for form in self.all_forms:
-            for name in (*SETTING_LABELS, *ROLE_LABELS):
-                if name in form.fields and form.data.get(form.add_prefix(name), "").strip():
-                    fields.append((form.add_prefix(name), form.data[form.add_prefix(name)].strip()))
-        return fields
+    def settings_values(self) -> dict[str, Decimal]:
+        """The organization settings given (not blank), for `scenario_apply`."""
+        return {name: value for name in SETTING_LABELS if (value := self.general.cleaned_data[name]) is not None}
+
+    def role_values(self) -> dict[str, dict[str, Decimal]]:
+        """Each role's OTE, quota and rate given (not blank), for `scenario_apply`."""
+        values = {
+            form.role.key: {name: value for name in ROLE_LABELS if (value := form.cleaned_data[name]) is not None}
+            for form in self.roles
+        }
+        return {key: fields for key, fields in values.items() if fields}
+
+
+def apply_fields(changes: list[ConfigChange]) -> list[tuple[str, str]]:
+    """(input name, value) of the changes, for the apply form: exactly the values it lists, nothing else."""
+    return [(change.input_name, decimal_text(change.new)) for change in changes]

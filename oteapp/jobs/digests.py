@@ -152,6 +152,7 @@ class DigestContent:
         return {
             "organization": self.organization,
             "period": self.period,
+            "currency": self.report.currency,
             "summary": self.report.summary,
             "roles": self.roles,
             "insights": self.insights,

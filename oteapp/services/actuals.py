@@ -4,7 +4,7 @@ affected snapshots to be recomputed."""
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,9 +16,11 @@ from oteapp.files.configuration import ImportResult
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
 from oteapp.months import format_month, month_end
+from oteapp.number_format import NumberTextError, parse_number
 from oteapp.services.audit import audit_changes
 
 ACTION_ACTUAL_UPDATE = "actual_update"
+ACTION_ACTUAL_REMOVE = "actual_remove"
 ACTION_REP_CREATE = "rep_create"
 ACTION_REP_END = "rep_end"
 MAX_NAME_LENGTH = 200
@@ -27,8 +29,9 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class ActualField:
-    """One editable unit field of a role kind. `blank_means` explains what an empty cell stands for;
-    None marks the role's own unit, which is stored as 0 when left blank (a saved row is a report)."""
+    """One editable unit field of a role kind. `blank_means` explains what an empty cell stands for (the engine
+    then derives the value); None marks a role's own unit, whose blank counts as none in a report. A cleared cell is
+    stored blank, never as 0: only a typed 0 is a zero."""
 
     name: str
     label: str
@@ -83,14 +86,14 @@ def actual_value_problem(value: Decimal | None, field: ActualField) -> str | Non
 
 
 def actual_value_parse(text: str, field: ActualField) -> Decimal | None:
-    """A cell as typed → Decimal (None when blank); raises ValidationError with the cell's message."""
-    text = text.strip()
-    if not text:
-        return None
+    """A cell as typed ("6", "2.5", "$10,500") → Decimal (None when blank); raises ValidationError with the
+    cell's message. Read by oteapp.number_format.parse_number, like every number people type."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError("Enter a number, like 6 or 2.5.", code="invalid") from None
+        value = parse_number(text)
+    except NumberTextError as error:
+        raise ValidationError(str(error), code="invalid") from None
+    if value is None:
+        return None
     problem = actual_value_problem(value, field)
     if problem:
         raise ValidationError(problem, code="invalid")
@@ -111,6 +114,12 @@ def rep_active_in(rep: Rep, month: date) -> bool:
     )
 
 
+def row_is_empty(fields: tuple[ActualField, ...], values: dict[str, Decimal | None]) -> bool:
+    """Whether a row of these values reports nothing: every cell blank, for a role whose own unit has no blank
+    meaning (closers, setters). A manager's blank team deals still report "all closers' deals"."""
+    return all(values.get(field.name) is None for field in fields) and any(f.blank_means is None for f in fields)
+
+
 def _clean_values(fields: tuple[ActualField, ...], values: dict[str, Decimal | None]) -> dict[str, Decimal | None]:
     unknown = set(values) - {field.name for field in fields}
     if unknown:
@@ -119,8 +128,6 @@ def _clean_values(fields: tuple[ActualField, ...], values: dict[str, Decimal | N
     clean: dict[str, Decimal | None] = {}
     for field in fields:
         value = values.get(field.name)
-        if value is None and field.blank_means is None:
-            value = Decimal(0)
         problem = actual_value_problem(value, field)
         if problem:
             errors[field.name] = problem
@@ -142,15 +149,20 @@ def actual_record(
     expected_version: int,
 ) -> MonthlyActual:
     """Save one rep's actuals for `month` from the row the editor started from (`expected_version`,
-    0 when there was no row yet). `values` holds the role kind's fields (a missing one counts as blank);
-    other columns are left alone. Raises ValidationError (per field) or ActualConflict and writes nothing
-    then. An unchanged row is not rewritten and keeps its version."""
+    0 when there was no row yet). `values` holds the role kind's fields (a missing one counts as blank, and a
+    blank is stored blank); other columns are left alone. A row left with every cell blank reports nothing: it
+    is removed (`actual_remove`) and the rep is missing again. Raises ValidationError (per field) or
+    ActualConflict and writes nothing then. An unchanged row is not rewritten and keeps its version; returns
+    the row, or None when there is none (anymore)."""
     if rep.organization_id != organization.pk:
         raise ValueError("The rep belongs to another organization.")
     if month.day != 1:
         raise ValueError("A month is the first day of the month.")
     fields = actual_fields(rep.role.kind)
     clean = _clean_values(fields, values)
+    if row_is_empty(fields, clean):
+        actual_remove(organization=organization, actor=actor, rep=rep, month=month, expected_version=expected_version)
+        return None
 
     current = (
         MonthlyActual.objects.select_for_update(of=("self",))
@@ -195,6 +207,40 @@ def actual_record(
     )
     snapshots_refresh_request(organization=organization, months=[month])
     return actual
+
+
+@transaction.atomic
+def actual_remove(
+    *, organization: Organization, actor: User | None, rep: Rep, month: date, expected_version: int
+) -> None:
+    """Mark the rep "not reported" for `month`: their row goes, so the report lists them under missing actuals
+    instead of counting them (SPEC section 5). From the version the editor saw, like a save (ActualConflict
+    otherwise); audited as `actual_remove` with the values it held. Nothing to do when there is no row."""
+    if rep.organization_id != organization.pk:
+        raise ValueError("The rep belongs to another organization.")
+    current = (
+        MonthlyActual.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .filter(organization=organization, rep=rep, month=month)
+        .first()
+    )
+    if current is None:
+        if expected_version != 0:
+            raise ActualConflict(None)
+        return
+    if current.version != expected_version:
+        raise ActualConflict(current)
+    fields = actual_fields(rep.role.kind)
+    cleared = [(field.name, number_text(getattr(current, field.name)), "") for field in fields]
+    current.delete()
+    audit_changes(
+        organization=organization,
+        actor=actor,
+        action=ACTION_ACTUAL_REMOVE,
+        subject=f"{rep.name} · {format_month(month)}",
+        changes=[("reported", "reported", "not reported"), *cleared],
+    )
+    snapshots_refresh_request(organization=organization, months=[month])
 
 
 @transaction.atomic

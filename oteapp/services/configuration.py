@@ -1,12 +1,17 @@
-"""Configuration writes: the Configuration tab's save, "use this" recommendation, new roles, the
-import of a file, and a What-If scenario applied to the configuration.
+"""Configuration writes: the Configuration tab's save, aligning a role's OTE, rate or quota ("use this"),
+new roles, the import of a file, and a What-If scenario applied to the configuration.
 
 Every write locks the rows it changes, audits each changed value (old → new) and asks for the
-snapshots to be recomputed; nothing is written when nothing changed.
+snapshots to be recomputed; nothing is written when nothing changed. A write made from a page names the
+configuration version the page showed (`expected_version`, see selectors.configuration_version): when someone
+else changed the configuration since, nothing is written and ConfigurationConflict says who and when, as the
+actuals grid does for a row.
 """
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +19,12 @@ from django.db import transaction
 
 from accounts.models import Organization, User
 from oteapp import engine
-from oteapp.engine.numbers import MONEY, quantize
+from oteapp.engine.numbers import MONEY, RATIO, UNITS, quantize
+from oteapp.files.configuration import AUDIT_ACTION as ACTION_CONFIG_IMPORT
 from oteapp.files.configuration import ImportResult, config_import, decimal_text
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import AuditEvent, OrganizationSettings, SalesRole
-from oteapp.selectors import config_from_models
+from oteapp.selectors import config_from_models, configuration_version
 
 ACTION_CONFIG_UPDATE = "config_update"
 ACTION_WHATIF_APPLY = "whatif_apply"
@@ -40,6 +46,9 @@ ROLE_FIELDS = frozenset(
     {"name", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators"}
 )
 MONEY_LIMIT = Decimal(10) ** 12  # a MONEY column: 14 digits, 2 of them cents
+UNITS_LIMIT = Decimal(10) ** 10  # a UNITS column: 12 digits, 2 of them decimals
+CONFIGURATION_ACTIONS = (ACTION_CONFIG_UPDATE, ACTION_WHATIF_APPLY, ACTION_CONFIG_IMPORT)
+ALIGNABLE_FIELDS = ("annual_ote", "commission_rate", "monthly_quota")
 
 
 class ConfigurationError(ValueError):
@@ -48,6 +57,88 @@ class ConfigurationError(ValueError):
 
 class UnknownRole(ConfigurationError):
     """The organization has no role with that key."""
+
+
+class ConfigurationConflict(ConfigurationError):
+    """The configuration changed since the page that sent the write was loaded; nothing was written.
+    `settings` and `roles` are the configuration as it is now; `changed_by`/`changed_at` name its last change."""
+
+    def __init__(
+        self,
+        *,
+        settings: OrganizationSettings,
+        roles: dict[str, SalesRole],
+        changed_by: str | None,
+        changed_at: datetime | None,
+    ) -> None:
+        self.settings = settings
+        self.roles = roles
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.version = configuration_version(settings=settings, roles=roles.values())
+        super().__init__("The configuration was changed by someone else since you loaded it.")
+
+
+@dataclass(frozen=True)
+class RoleAlignment:
+    """Three ways to make a role's pay at 100% of quota equal its OTE, each changing one value and keeping the
+    others (SPEC section 3's formulas, rounded to what the columns hold); None where the economics cannot:
+    - annual_ote: the recommended OTE, what the rate and quota pay (configured commission per unit times quota
+      times 12, plus base);
+    - commission_rate: the rate that pays the target variable at quota (target variable ÷ quota ÷ the per-unit
+      value of a 100% rate: the deal value, times the meeting-to-deal rate for setters), at most 1;
+    - monthly_quota: the quota at which the configured rate pays the target variable (target variable ÷
+      configured commission per unit: the break-even)."""
+
+    annual_ote: Decimal | None
+    commission_rate: Decimal | None
+    monthly_quota: Decimal | None
+
+    def value(self, field: str) -> Decimal | None:
+        return getattr(self, field)
+
+
+def _positive_below(value: Decimal | None, limit: Decimal) -> Decimal | None:
+    return value if value is not None and 0 < value < limit else None
+
+
+def role_alignment(role: engine.RoleConfig, config: engine.OrgConfig) -> RoleAlignment:
+    target = engine.target_variable(role, config)
+    per_unit = engine.configured_commission_per_unit(role, config)
+    full_rate_per_unit = engine.configured_commission_per_unit(replace(role, commission_rate=Decimal(1)), config)
+    rate = None
+    if target > 0 and role.monthly_quota > 0 and full_rate_per_unit > 0:
+        rate = quantize(target / role.monthly_quota / full_rate_per_unit, RATIO)
+    return RoleAlignment(
+        annual_ote=_positive_below(quantize(engine.recommended_annual_ote(role, config), MONEY), MONEY_LIMIT),
+        commission_rate=_positive_below(rate, Decimal("1.0001")),
+        monthly_quota=_positive_below(quantize(target / per_unit, UNITS), UNITS_LIMIT)
+        if target > 0 and per_unit > 0
+        else None,
+    )
+
+
+def _last_change(organization: Organization) -> tuple[str | None, datetime | None]:
+    event = (
+        AuditEvent.objects.filter(organization=organization, action__in=CONFIGURATION_ACTIONS)
+        .select_related("actor")
+        .first()
+    )
+    if event is None:
+        return None, None
+    return (event.actor.display_name if event.actor else None), event.created_at
+
+
+def _check_version(
+    organization: Organization,
+    settings: OrganizationSettings,
+    roles: dict[str, SalesRole],
+    expected_version: str | None,
+) -> None:
+    if expected_version is None or expected_version == configuration_version(settings=settings, roles=roles.values()):
+        return
+    changed_by, changed_at = _last_change(organization)
+    raise ConfigurationConflict(settings=settings, roles=roles, changed_by=changed_by, changed_at=changed_at)
 
 
 def _stored(name: str, value: Any) -> Any:
@@ -103,6 +194,7 @@ def _write(
     action: str,
     settings_values: Mapping[str, Any],
     role_values: Mapping[str, Mapping[str, Any]],
+    expected_version: str | None = None,
 ) -> list[AuditEvent]:
     unknown = set(settings_values) - SETTINGS_FIELDS
     unknown |= {name for values in role_values.values() for name in values} - ROLE_FIELDS
@@ -110,6 +202,7 @@ def _write(
         raise ConfigurationError(f"not configuration fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         settings, roles = _locked(organization)
+        _check_version(organization, settings, roles, expected_version)
         missing = set(role_values) - set(roles)
         if missing:
             raise UnknownRole(f"unknown roles: {', '.join(sorted(missing))}")
@@ -150,40 +243,58 @@ def configuration_update(
     actor: User | None,
     settings: Mapping[str, Any],
     roles: Mapping[str, Mapping[str, Any]],
+    expected_version: str | None = None,
 ) -> list[AuditEvent]:
     """Save validated settings and role values (keyed by role key); returns one audit event per
     changed value (action `config_update`). Ramps are sequences of Decimal, accelerators of
-    `engine.AcceleratorTier`."""
+    `engine.AcceleratorTier`. Raises ConfigurationConflict when `expected_version` is given and stale."""
     return _write(
         organization=organization,
         actor=actor,
         action=ACTION_CONFIG_UPDATE,
         settings_values=settings,
         role_values=roles,
+        expected_version=expected_version,
     )
 
 
-def role_ote_use_recommended(*, organization: Organization, actor: User | None, role_key: str) -> SalesRole:
-    """Set the role's annual OTE to the engine's recommended OTE for the saved configuration (the
-    client never supplies the amount); audited as `config_update`."""
+UNALIGNABLE = {
+    "annual_ote": "The deal economics pay nothing yet: set the deal value, the commission rate and the quota first.",
+    "commission_rate": (
+        "No commission rate of at most 100% pays this OTE at quota: set the deal value and the quota, "
+        "or lower the OTE."
+    ),
+    "monthly_quota": "No quota pays this OTE: set the deal value and the commission rate first.",
+}
+
+
+def role_align(
+    *,
+    organization: Organization,
+    actor: User | None,
+    role_key: str,
+    field: str,
+    expected_version: str | None = None,
+) -> tuple[SalesRole, Decimal, Decimal]:
+    """Set one of the role's OTE, commission rate or monthly quota to the value that makes its pay at quota equal
+    its OTE (`role_alignment`), computed here from the saved configuration: the client never supplies the amount.
+    Returns the role with the old and new values; audited as `config_update`."""
+    if field not in ALIGNABLE_FIELDS:
+        raise ConfigurationError(f"{field!r} cannot be aligned; choose one of {', '.join(ALIGNABLE_FIELDS)}")
     with transaction.atomic():
         settings, roles = _locked(organization)
         if role_key not in roles:
             raise UnknownRole(f"unknown role {role_key!r}")
+        _check_version(organization, settings, roles, expected_version)
         config = config_from_models(settings=settings, roles=list(roles.values()))
-        recommended = quantize(engine.recommended_annual_ote(config.role(role_key), config), MONEY)
-        if recommended is None or recommended <= 0:
-            raise ConfigurationError(
-                "The deal economics pay nothing yet: set the deal value, the commission rate and the quota first."
-            )
-        if recommended >= MONEY_LIMIT:
-            raise ConfigurationError("The recommended OTE is too large to store; check the deal value and quota.")
-        configuration_update(
-            organization=organization, actor=actor, settings={}, roles={role_key: {"annual_ote": recommended}}
-        )
+        new = role_alignment(config.role(role_key), config).value(field)
+        if new is None:
+            raise ConfigurationError(UNALIGNABLE[field])
         role = roles[role_key]
-        role.annual_ote = recommended
-        return role
+        old = getattr(role, field)
+        configuration_update(organization=organization, actor=actor, settings={}, roles={role_key: {field: new}})
+        setattr(role, field, new)
+        return role, old, new
 
 
 def role_create(*, organization: Organization, actor: User | None, key: str, name: str, kind: str) -> SalesRole:
@@ -218,27 +329,32 @@ def configuration_import(*, organization: Organization, actor: User | None, data
     return result
 
 
-def scenario_apply(*, organization: Organization, actor: User | None, scenario: engine.Scenario) -> list[AuditEvent]:
-    """Write a What-If scenario's configuration changes: deal value, meeting-to-deal rate, operating
-    expenses, and each role's OTE, quota and rate. Headcount and productivity describe the team, not
-    the configuration, so they are not applied. Audited as `whatif_apply`."""
-    settings_values = {
-        name: value
-        for name in ("deal_value", "meeting_to_deal_rate", "monthly_operating_expenses")
-        if (value := getattr(scenario, name)) is not None
-    }
-    role_values = {
-        key: {
-            name: value
-            for name in ("annual_ote", "monthly_quota", "commission_rate")
-            if (value := getattr(override, name)) is not None
-        }
-        for key, override in scenario.roles.items()
-    }
+SCENARIO_SETTINGS = ("deal_value", "meeting_to_deal_rate", "monthly_operating_expenses")
+SCENARIO_ROLE_FIELDS = ("annual_ote", "monthly_quota", "commission_rate")
+
+
+def scenario_apply(
+    *,
+    organization: Organization,
+    actor: User | None,
+    settings: Mapping[str, Decimal],
+    roles: Mapping[str, Mapping[str, Decimal]],
+    expected_version: str | None = None,
+) -> list[AuditEvent]:
+    """Write the values a What-If scenario changed, and only those, into today's configuration: deal value,
+    meeting-to-deal rate, operating expenses, and each role's OTE, quota and rate. Every other value stays as it
+    is now, even when the scenario was built on a closed month's frozen configuration. Headcount and
+    productivity describe the team, not the configuration, so they are not applied. Audited as `whatif_apply`;
+    raises ConfigurationConflict when `expected_version` is given and stale."""
+    unknown = set(settings) - set(SCENARIO_SETTINGS)
+    unknown |= {name for values in roles.values() for name in values} - set(SCENARIO_ROLE_FIELDS)
+    if unknown:
+        raise ConfigurationError(f"a scenario does not change {', '.join(sorted(unknown))}")
     return _write(
         organization=organization,
         actor=actor,
         action=ACTION_WHATIF_APPLY,
-        settings_values=settings_values,
-        role_values={key: values for key, values in role_values.items() if values},
+        settings_values=settings,
+        role_values={key: values for key, values in roles.items() if values},
+        expected_version=expected_version,
     )

@@ -1,14 +1,15 @@
-"""Display formatting of the engine's numbers. Formatting only: no formula lives here."""
+"""Display formatting of the engine's numbers. Formatting only: no formula lives here; money is
+oteapp/number_format.py's (Babel, the organization's currency)."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
+from oteapp.number_format import DASH, currency_override, format_money
+
 register = template.Library()
 
 CENT = Decimal("0.01")
-DASH = "—"
-MINUS = "\N{MINUS SIGN}"  # typographic minus, the width of "+"
 STATUS_ICONS = {"on_target": "✅", "at_risk": "⚠️", "off_target": "🚨"}
 STATUS_LABELS = {"on_target": "On target", "at_risk": "At risk", "off_target": "Off target"}
 
@@ -28,22 +29,16 @@ def _decimal(value) -> Decimal:
 
 
 @register.filter
-def money(value, places: int = 2) -> str:
-    """12345.6 → "$12,345.60"; a negative amount gets a minus sign; None → "—"."""
-    if value is None or value == "":
-        return DASH
-    value = _decimal(value)
-    sign = MINUS if value < 0 else ""
-    return f"{sign}${_grouped(abs(value), int(places))}"
+def money(value, places: int | None = None) -> str:
+    """12345.6 → "$12,345.60" in the active currency (see `{% currency %}`); a negative amount gets a minus sign;
+    None → "—". `places` defaults to the currency's own (2 for dollars and euros, 0 for yen)."""
+    return format_money(value, places=places)
 
 
 @register.filter
-def signed_money(value, places: int = 2) -> str:
+def signed_money(value, places: int | None = None) -> str:
     """A gap: "+$412.00", or the amount after a minus sign."""
-    if value is None or value == "":
-        return DASH
-    value = _decimal(value)
-    return ("+" if value >= 0 else MINUS) + f"${_grouped(abs(value), int(places))}"
+    return format_money(value, places=places, signed=True)
 
 
 @register.filter
@@ -63,10 +58,35 @@ def units(value, places: int = 2) -> str:
 
 @register.filter
 def ratio(value, places: int = 2) -> str:
-    """Revenue per $1 OTE: 5.7499 → "$5.75"."""
-    if value is None or value == "":
-        return DASH
-    return f"${_grouped(_decimal(value), int(places))}"
+    """Revenue per $1 OTE: 5.7499 → "$5.75" (the active currency)."""
+    return format_money(value, places=places)
+
+
+@register.simple_tag
+def currency_unit() -> str:
+    """One unit of the active currency, for labels: "$1", "€1"."""
+    return format_money(1, places=0)
+
+
+class CurrencyNode(template.Node):
+    def __init__(self, currency: template.base.FilterExpression, nodelist: template.NodeList) -> None:
+        self.currency = currency
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        with currency_override(self.currency.resolve(context)):
+            return self.nodelist.render(context)
+
+
+@register.tag
+def currency(parser: template.base.Parser, token: template.base.Token) -> CurrencyNode:
+    """`{% currency report.currency %}…{% endcurrency %}`: money inside is shown in that currency."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% currency %} takes one argument: the currency code")
+    nodelist = parser.parse(("endcurrency",))
+    parser.delete_first_token()
+    return CurrencyNode(parser.compile_filter(bits[1]), nodelist)
 
 
 def whole(value) -> str:

@@ -34,7 +34,6 @@ from oteapp.selectors import (
     month_actuals_by_rep,
     month_reps_query,
     month_reps_with_reported,
-    months_with_actuals,
     organization_roles,
     organization_timezone_get,
     rep_get,
@@ -44,13 +43,14 @@ from oteapp.services.actuals import (
     ActualField,
     actual_fields,
     actual_record,
+    actual_remove,
     actuals_file_apply,
     number_text,
     rep_active_in,
     rep_create,
     rep_end,
 )
-from oteapp.views.common import MonthChoice, error_status, render_tab, selected_month
+from oteapp.views.common import MonthChoice, error_status, month_choice_for, render_tab, selected_month
 
 PAGE = "oteapp/actuals/page.html"
 UPLOAD = "oteapp/actuals/upload.html"
@@ -204,9 +204,6 @@ def _page_context(
     }
 
 
-def _month_choice(request: HttpRequest, month: date) -> MonthChoice:
-    """The selector's state for a month named by the URL path or a form rather than `?month=`."""
-    return MonthChoice(month=month, months=sorted(months_with_actuals(organization=request.organization), reverse=True))
 
 
 def _grid_url(request: HttpRequest, month: date) -> str:
@@ -281,12 +278,15 @@ def row_save(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> Ht
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if not request.htmx:
-                messages.success(request, f"Saved {rep.name}'s actuals for {month_date:%B %Y}.")
-                return _to_grid(request, month_date, anchor=f"#rep-{rep.pk}")
-            row = _row(rep, month_date, actual, state="saved", message="Saved")
-            response = _row_response(request, row, status=200)
-            return trigger_client_event(response, ACTUALS_CHANGED, {"rep": rep.pk, "month": format_month(month_date)})
+            if actual is not None:
+                return _row_written(
+                    request, rep, month_date, actual, "Saved", f"Saved {rep.name}'s actuals for {month_date:%B %Y}."
+                )
+            # A row left blank everywhere reports nothing: the rep is (or stays) "not reported".
+            return _row_written(
+                request, rep, month_date, None, "Blank: not reported",
+                f"{rep.name}'s row for {month_date:%B %Y} is blank: not reported.",
+            )
 
     errors = {name: " ".join(form.errors[name]) for name in typed if name in form.errors}
     general = [*form.non_field_errors(), *form.errors.get("version", [])]
@@ -296,6 +296,44 @@ def row_save(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> Ht
         rep, month_date, actual, typed=typed, errors=errors, version=submitted_version, state="error", message=message
     )
     return _row_response(request, row, status=422)
+
+
+def _row_written(
+    request: HttpRequest, rep: Rep, month: date, actual: MonthlyActual | None, notice: str, sentence: str
+) -> HttpResponse:
+    """After a write of a row: htmx gets the row with `notice` in its status cell; a plain POST goes back to the
+    grid with `sentence` as a message."""
+    if not request.htmx:
+        messages.success(request, sentence)
+        return _to_grid(request, month, anchor=f"#rep-{rep.pk}")
+    row = _row(rep, month, actual, state="saved", message=notice)
+    response = _row_response(request, row, status=200)
+    return trigger_client_event(response, ACTUALS_CHANGED, {"rep": rep.pk, "month": format_month(month)})
+
+
+@require_POST
+@role_required(CAN_ENTER_ACTUALS)
+def row_remove(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> HttpResponse:
+    """"Not reported": the rep's row of the month goes (audited), so they count as missing, not as zero. From the
+    version the row was loaded at, like a save."""
+    month_date = _parse_month_or_404(month)
+    rep = rep_get(organization=request.organization, rep_id=rep_id)
+    if rep is None:
+        raise Http404("No such rep.")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1  # unreadable: never the stored version, so it answers as a conflict
+    try:
+        actual_remove(
+            organization=request.organization, actor=request.user, rep=rep, month=month_date, expected_version=version
+        )
+    except ActualConflict as conflict:
+        message = _conflict_message(request.organization, conflict.current)
+        row = _row(rep, month_date, conflict.current, state="conflict", message=message)
+        return _row_response(request, row, status=409)
+    sentence = f"{rep.name} is not reported for {month_date:%B %Y}: listed under missing actuals."
+    return _row_written(request, rep, month_date, None, "Marked not reported", sentence)
 
 
 def _conflict_message(organization: Organization, current: MonthlyActual | None) -> str:
@@ -319,7 +357,7 @@ def _row_response(request: HttpRequest, row: GridRow, *, status: int) -> HttpRes
     if request.htmx:
         response = render(request, f"{PAGE}#row", {"row": row}, status=200 if status >= 400 else status)
         return reswap(response, "outerHTML")
-    context = _page_context(request, _month_choice(request, row.month), override=row)
+    context = _page_context(request, month_choice_for(request, row.month), override=row)
     return render_tab(request, PAGE, context, status=status)
 
 
@@ -433,6 +471,7 @@ def _upload_context(
     return {
         "active_tab": "actuals",
         "month_choice": choice,
+        "month_selector_url": reverse("oteapp:actuals_upload", kwargs={"org_slug": request.organization.slug}),
         "upload_form": form or ActualsUploadForm(),
         "errors": errors or [],
         "preview": preview,
@@ -501,6 +540,7 @@ urlpatterns = [
     path("actuals/", page, name="actuals"),
     path("actuals/status/", status, name="actuals_status"),
     path("actuals/rows/<int:rep_id>/<str:month>/", row_save, name="actuals_row"),
+    path("actuals/rows/<int:rep_id>/<str:month>/remove/", row_remove, name="actuals_row_remove"),
     path("actuals/reps/new/", rep_create_view, name="actuals_rep_create"),
     path("actuals/reps/end/", rep_end_view, name="actuals_rep_end"),
     path("actuals/upload/", upload, name="actuals_upload"),

@@ -16,7 +16,7 @@ PAGE_SIZE = 50
 ACTUAL_FIELDS = ("deals", "meetings", "team_deals", "revenue")
 
 # Kinds of change, told apart by the model field that changed (the audit stores model field names).
-_ACTUALS = Q(field__in=ACTUAL_FIELDS) & ~Q(subject__startswith="rep ")
+_ACTUALS = (Q(field__in=ACTUAL_FIELDS) | Q(action="actual_remove")) & ~Q(subject__startswith="rep ")
 _REPS = Q(action__startswith="rep_") | Q(subject__startswith="rep ")
 MEMBERSHIP_LABELS = {
     MembershipAction.INVITATION_SENT: "Invitation sent",
@@ -45,6 +45,7 @@ KINDS["other"] = (
 
 ACTION_LABELS = {
     "actual_update": "Edited in the grid",
+    "actual_remove": "Marked not reported",
     "actuals_import": "Actuals CSV",
     "config_import": "Configuration file",
     "rep_create": "Rep added",

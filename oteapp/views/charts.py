@@ -10,11 +10,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from oteapp.templatetags.ote import money, pct
+from oteapp.number_format import format_money, format_money_compact
+from oteapp.templatetags.ote import pct
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 84, 70, 18, 56
@@ -50,17 +52,6 @@ def _step_for(target: float, ticks: int) -> float:
     raw = target / ticks
     magnitude = 10 ** math.floor(math.log10(raw))
     return next(m * magnitude for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * magnitude >= raw - 1e-12)
-
-
-def compact_money(value: float) -> str:
-    """Axis labels (never negative: axes start at zero): $0, $850, $45k, $1.2M."""
-    if value >= 1_000_000:
-        text = f"{value / 1_000_000:.1f}".removesuffix(".0") + "M"
-    elif value >= 1_000:
-        text = f"{value / 1_000:.1f}".removesuffix(".0") + "k"
-    else:
-        text = f"{value:.0f}"
-    return "$" + text
 
 
 def _axis_percent(value: float) -> str:
@@ -237,9 +228,15 @@ def attainment_chart(*, chart_id: str, title: str, months: Sequence[date], serie
 
 
 def revenue_attainment_chart(
-    *, chart_id: str, title: str, months: Sequence[date], revenue: Sequence[Value], attainment: Sequence[Value]
+    *,
+    chart_id: str,
+    title: str,
+    months: Sequence[date],
+    revenue: Sequence[Value],
+    attainment: Sequence[Value],
+    currency: str,
 ) -> SafeString:
-    """Revenue as bars (left axis) and team OTE attainment as a line (right axis)."""
+    """Revenue as bars (left axis, in `currency`) and team OTE attainment as a line (right axis)."""
     known_revenue = [float(value) for value in revenue if value is not None]
     known_attainment = [float(value) for value in attainment if value is not None]
     if not months or not (known_revenue or known_attainment):
@@ -250,7 +247,8 @@ def revenue_attainment_chart(
     pct_step = _step_for(max(max(known_attainment, default=0.0), 1.2), ticks)
     pct_top = pct_step * ticks
     frame = _Frame(months, money_top)
-    parts = [*frame.y_axis(money_step, compact_money, side="left"), *frame.month_labels()]
+    axis_money = partial(format_money_compact, currency=currency)  # axes start at zero: €0, €850, €45K, €1.2M
+    parts = [*frame.y_axis(money_step, axis_money, side="left"), *frame.month_labels()]
     parts += frame.y_axis(pct_step, _axis_percent, side="right", top=pct_top)
     bar_width = frame.slot * 0.6
     for index, value in enumerate(revenue):
@@ -261,7 +259,8 @@ def revenue_attainment_chart(
             format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>Revenue, {}: {}</title></rect>',
                 f"{frame.x(index) - bar_width / 2:.1f}", f"{y:.1f}", f"{bar_width:.1f}",
-                f"{HEIGHT - BOTTOM - y:.1f}", BAR_FILL, f"{months[index]:%b %Y}", money(value),
+                f"{HEIGHT - BOTTOM - y:.1f}", BAR_FILL, f"{months[index]:%b %Y}",
+                format_money(value, currency=currency),
             )
         )
     reference_y = frame.y(1.0, pct_top)

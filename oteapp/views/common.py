@@ -1,5 +1,6 @@
 """What every tab shares: the selected month and the page-or-partial rendering."""
 
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -10,8 +11,38 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from oteapp.months import format_month, parse_month
-from oteapp.selectors import months_with_actuals
+from oteapp.selectors import closed_months_get, months_with_actuals
+from oteapp.services.configuration import ConfigurationConflict
 from oteapp.views.fragments import fragment_render, organization_value_get, page_render
+
+
+@dataclass(frozen=True)
+class ProposedChange:
+    """One value a confirmation page lists: what it is, its value now and after."""
+
+    subject: str
+    label: str
+    old_text: str
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A change shown before it is made (templates/oteapp/confirm.html): the values now → after, and a POST form
+    carrying exactly the `fields` that make it, with the configuration version the page showed."""
+
+    title: str
+    intro: str
+    changes: list[ProposedChange]
+    action: str  # where the form posts
+    fields: list[tuple[str, str]]  # hidden inputs
+    button: str
+    cancel: str  # where "Cancel" leads
+    notes: tuple[str, ...] = ()
+    error: str = ""
+
+
+CONFIRM_TEMPLATE = "oteapp/confirm.html"
 
 
 @dataclass(frozen=True)
@@ -19,29 +50,45 @@ class MonthChoice:
     month: date
     months: list[date]  # months with actuals, newest first, for the selector
     invalid: str | None = None  # a ?month= value that was not a month
+    closed_on: date | None = None  # the day a closed month's figures were frozen (every tab says so)
 
     @property
     def param(self) -> str:
         return format_month(self.month)
 
 
-def selected_month(request: HttpRequest) -> MonthChoice:
-    """`?month=YYYY-MM`, else the latest month with actuals, else the current month. At most one query
-    (the months are cached per data version)."""
-    months = organization_value_get(
+def _months(request: HttpRequest) -> tuple[list[date], dict[date, date]]:
+    """The months with actuals (newest first) and the closed months with their freezing day: cached per data
+    version, so at most three queries per version and process."""
+    organization = request.organization
+    return organization_value_get(
         request,
-        name="months-with-actuals",
-        build=lambda: sorted(months_with_actuals(organization=request.organization), reverse=True),
+        name="months-with-actuals-and-closed",
+        build=lambda: (
+            sorted(months_with_actuals(organization=organization), reverse=True),
+            closed_months_get(organization=organization),
+        ),
     )
+
+
+def month_choice_for(request: HttpRequest, month: date, *, invalid: str | None = None) -> MonthChoice:
+    """The selector's state for `month`."""
+    months, closed = _months(request)
+    return MonthChoice(month=month, months=months, invalid=invalid, closed_on=closed.get(month))
+
+
+def selected_month(request: HttpRequest) -> MonthChoice:
+    """`?month=YYYY-MM`, else the latest month with actuals, else the current month."""
+    months, _ = _months(request)
     raw = request.GET.get("month")
     invalid = None
     if raw:
         try:
-            return MonthChoice(month=parse_month(raw), months=months)
+            return month_choice_for(request, parse_month(raw))
         except ValueError:
             invalid = raw
     default = months[0] if months else timezone.localdate().replace(day=1)
-    return MonthChoice(month=default, months=months, invalid=invalid)
+    return month_choice_for(request, default, invalid=invalid)
 
 
 def render_tab(
@@ -82,3 +129,17 @@ def error_status(request: HttpRequest, status: int) -> int:
     """The status of a refused form: htmx 2 swaps only 2xx answers (and the CSP rules out configuring it
     with inline script), so htmx gets 200 with the errors in the page; other clients get `status`."""
     return 200 if request.htmx else status
+
+
+def conflict_text(conflict: ConfigurationConflict, *, doing: str) -> str:
+    """"The configuration was changed by Ana at 14:02 while you were editing, so nothing was saved." (the time as
+    the organization reads it), as the actuals grid says it of a row."""
+    by = f" by {conflict.changed_by}" if conflict.changed_by else ""
+    at = ""
+    if conflict.changed_at is not None:
+        try:
+            zone = zoneinfo.ZoneInfo(conflict.settings.timezone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("UTC")
+        at = f" at {timezone.localtime(conflict.changed_at, zone):%H:%M}"
+    return f"The configuration was changed{by}{at} while you were {doing}, so nothing was saved."

@@ -1,5 +1,9 @@
-"""The Configuration tab: settings and roles with live calculations, the recommended OTE table,
-new roles, and the export and import of the configuration file.
+"""The Configuration tab: settings and roles with live calculations, the recommended OTE table with the other
+ways to align a role (its rate or its quota), new roles, and the export and import of the configuration file.
+
+A save carries the configuration version the page showed: when someone else saved in the meantime, nothing is
+written and the page shows their values under the typed ones (as the actuals grid does). "Use this" on an
+alignment shows the change (now → after) to confirm first; its POST carries the version it showed.
 
 Owners and admins (CAN_CONFIGURE) edit; other members see the same page read-only, and every write
 endpoint refuses them (403). Every number comes from the engine, computed on the typed, unsaved
@@ -18,26 +22,40 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Organization
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
 from oteapp.engine.numbers import MONEY, quantize
-from oteapp.files.configuration import ConfigImportError, config_export_json
+from oteapp.files.configuration import ConfigImportError, config_export_json, decimal_text
 from oteapp.forms.configuration import ConfigImportForm, ConfigurationForms, RoleCreateForm, RoleForm, error_lines
+from oteapp.number_format import currency_override
 from oteapp.selectors import organization_roles, organization_settings_get
 from oteapp.services.configuration import (
+    ALIGNABLE_FIELDS,
+    UNALIGNABLE,
+    ConfigurationConflict,
     ConfigurationError,
     UnknownRole,
     configuration_import,
     configuration_update,
+    role_align,
+    role_alignment,
     role_create,
-    role_ote_use_recommended,
 )
-from oteapp.templatetags.ote import money
-from oteapp.views.common import error_status, render_tab, selected_month
+from oteapp.templatetags.ote import money, pct
+from oteapp.templatetags.ote_read import qty
+from oteapp.views.common import (
+    CONFIRM_TEMPLATE,
+    Confirmation,
+    ProposedChange,
+    conflict_text,
+    error_status,
+    render_tab,
+    selected_month,
+)
 
 TEMPLATE = "oteapp/configuration/page.html"
 CHANGED_EVENT = "configuration-changed"
@@ -61,6 +79,32 @@ class RolePanel:
         return error_lines(self.form) if self.form.is_bound else []
 
 
+ALIGN_LABELS = {"annual_ote": "Annual OTE", "commission_rate": "Commission rate", "monthly_quota": "Monthly quota"}
+ALIGN_NOUNS = {"annual_ote": "annual OTE", "commission_rate": "commission rate", "monthly_quota": "monthly quota"}
+ALIGN_INTROS = {
+    "annual_ote": "The OTE that the current commission rate and quota pay at exactly 100% of quota.",
+    "commission_rate": "The commission rate that pays the current OTE at exactly 100% of quota.",
+    "monthly_quota": "The quota at which the current commission rate pays the current OTE.",
+}
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One way to align a role (its OTE, rate or quota), as the recommended table offers it."""
+
+    field: str
+    value: Decimal | None  # None: the economics cannot give one
+    current: Decimal
+
+    @property
+    def in_use(self) -> bool:
+        return self.value is not None and self.value == self.current
+
+    @property
+    def usable(self) -> bool:
+        return self.value is not None and not self.in_use
+
+
 @dataclass(frozen=True)
 class Recommendation:
     key: str
@@ -72,10 +116,16 @@ class Recommendation:
     commission_per_unit: Decimal
     current_annual_ote: Decimal
     in_use: bool
+    rate: Alignment  # the commission rate that pays the current OTE at quota
+    quota: Alignment  # the quota at which the current rate pays the current OTE
 
     @property
     def usable(self) -> bool:
         return self.annual_ote > 0 and not self.in_use
+
+    @property
+    def alignments(self) -> tuple[Alignment, Alignment]:
+        return self.rate, self.quota
 
 
 def _export_filename(organization: Organization) -> str:
@@ -97,26 +147,38 @@ def _forms(request: HttpRequest, data: object = None) -> ConfigurationForms:
     )
 
 
+def _value_text(field: str, value: Decimal, unit: str) -> str:
+    """An aligned value as the confirmation shows it (in the active currency for money)."""
+    if field == "annual_ote":
+        return money(value)
+    if field == "commission_rate":
+        return f"{decimal_text(value)} ({pct(value, 2)})"
+    return f"{qty(value)} {unit}"
+
+
 def _recommendations(
     report: engine.Report, config: engine.OrgConfig, forms: ConfigurationForms
 ) -> list[Recommendation]:
     saved = {role.key: role for role in forms.saved_config.roles}
-    units = {form.role.key: form.unit for form in forms.roles}
+    unit_names = {form.role.key: form.unit for form in forms.roles}
     rows = []
     for role in report.roles:
         annual = quantize(role.recommended_annual_ote, MONEY)
         current = saved[role.key].annual_ote if role.key in saved else Decimal(0)
+        aligned = role_alignment(config.role(role.key), config)
         rows.append(
             Recommendation(
                 key=role.key,
                 name=role.name,
-                unit=units.get(role.key, "units"),
+                unit=unit_names.get(role.key, "units"),
                 annual_ote=annual,
                 monthly_ote=engine.monthly_ote(replace(config.role(role.key), annual_ote=role.recommended_annual_ote)),
                 monthly_quota=role.monthly_quota,
                 commission_per_unit=role.configured_commission_per_unit,
                 current_annual_ote=current,
                 in_use=annual == current,
+                rate=Alignment("commission_rate", aligned.commission_rate, config.role(role.key).commission_rate),
+                quota=Alignment("monthly_quota", aligned.monthly_quota, config.role(role.key).monthly_quota),
             )
         )
     return rows
@@ -128,6 +190,18 @@ def _context(
     *,
     role_form: RoleCreateForm | None = None,
     import_form: ConfigImportForm | None = None,
+    **extra: object,
+) -> dict:
+    with currency_override(forms.saved_config.currency):  # the notices' and alignments' figures
+        return _page_figures(request, forms, role_form=role_form, import_form=import_form, **extra)
+
+
+def _page_figures(
+    request: HttpRequest,
+    forms: ConfigurationForms,
+    *,
+    role_form: RoleCreateForm | None,
+    import_form: ConfigImportForm | None,
     **extra: object,
 ) -> dict:
     month_choice = selected_month(request)
@@ -143,6 +217,7 @@ def _context(
     return {
         "active_tab": "configuration",
         "month_choice": month_choice,
+        "currency": forms.saved_config.currency,
         "month_query": f"?month={month_choice.param}",
         "forms": forms,
         "panels": [
@@ -154,6 +229,7 @@ def _context(
         "role_form": role_form if role_form is not None else RoleCreateForm(existing_keys=set()),
         "import_form": import_form if import_form is not None else ConfigImportForm(),
         "export_filename": _export_filename(request.organization),
+        "align_url": reverse("oteapp:configuration_align", kwargs={"org_slug": request.organization.slug}),
         **extra,
     }
 
@@ -202,30 +278,115 @@ def save(request: HttpRequest, org_slug: str) -> HttpResponse:
     if not forms.is_valid():
         error = "Nothing was saved: fix the values marked below."
         return _invalid(request, _context(request, forms, error=error))
-    events = configuration_update(
-        organization=request.organization,
-        actor=request.user,
-        settings=forms.settings_values(),
-        roles=forms.role_values(),
-    )
+    try:
+        events = configuration_update(
+            organization=request.organization,
+            actor=request.user,
+            settings=forms.settings_values(),
+            roles=forms.role_values(),
+            expected_version=request.POST.get("version") or None,
+        )
+    except ConfigurationConflict as conflict:
+        # The typed values stay; the saved ones are shown under those that differ, and the version moves on, so
+        # saving again replaces them knowingly.
+        forms = ConfigurationForms(
+            settings=conflict.settings, roles=list(conflict.roles.values()), data=request.POST
+        )
+        forms.is_valid()
+        forms.mark_saved_values()
+        error = conflict_text(conflict, doing="editing")
+        error += " The saved values are shown under yours; Save again to replace them."
+        context = _context(request, forms, error=error)
+        return render_tab(request, TEMPLATE, context, status=error_status(request, 409))
     count = len(events)
     notice = f"Configuration saved: {count} value{'' if count == 1 else 's'} changed." if count else "No changes."
     return _done(request, notice, at="save")
 
 
-@require_POST
-@role_required(CAN_CONFIGURE)
-def use_recommended(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """The "Use this" button: the role's OTE becomes the engine's recommendation for the saved configuration."""
+def _align_confirmation(request: HttpRequest, role_key: str, field: str, *, error: str = "") -> Confirmation | None:
+    """The change "Use this" makes, to confirm; None when the economics give no value (or the role is unknown)."""
+    forms = _forms(request)
+    config = forms.saved_config
     try:
-        role = role_ote_use_recommended(
-            organization=request.organization, actor=request.user, role_key=request.POST.get("role", "")
-        )
-    except UnknownRole:
+        role = config.role(role_key)
+    except KeyError:
         raise Http404("No such role.") from None
-    except ConfigurationError as error:
-        return _invalid(request, _context(request, _forms(request), recommended_error=str(error)))
-    return _done(request, f"{role.name}: annual OTE set to {money(role.annual_ote)}.", at="recommended")
+    new = role_alignment(role, config).value(field)
+    if new is None:
+        return None
+    unit = next(form.unit for form in forms.roles if form.role.key == role_key)
+    old = getattr(role, field)
+    label = ALIGN_LABELS[field]
+    page = _page_url(request)
+    month = request.GET.get("month")
+    return Confirmation(
+        title=f"Change the {role.name} {ALIGN_NOUNS[field]}?",
+        intro=ALIGN_INTROS[field] + " Nothing else changes.",
+        changes=[ProposedChange(role.name, label, _value_text(field, old, unit), _value_text(field, new, unit))],
+        action=reverse("oteapp:configuration_align", kwargs={"org_slug": request.organization.slug})
+        + (f"?{urlencode({'month': month})}" if month else ""),
+        fields=[("role", role_key), ("field", field), ("version", forms.version)],
+        button=f"Set the {ALIGN_NOUNS[field]} to {_value_text(field, new, unit)}",
+        cancel=page,
+        notes=("Closed months keep the figures they were frozen with.",),
+        error=error,
+    )
+
+
+def _confirm_context(request: HttpRequest, confirmation: Confirmation) -> dict:
+    return {"active_tab": "configuration", "month_choice": selected_month(request), "confirmation": confirmation}
+
+
+def _align_field(request: HttpRequest) -> str:
+    field = (request.POST if request.method == "POST" else request.GET).get("field", "annual_ote")
+    if field not in ALIGNABLE_FIELDS:
+        raise Http404("No such value to align.")
+    return field
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(CAN_CONFIGURE)
+def align(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """"Use this": set a role's OTE, commission rate or quota to the value that pays its OTE at exactly 100% of
+    quota. GET shows the change (now → after) to confirm and changes nothing; POST makes it, computed again from the
+    saved configuration (the client never supplies the amount), from the version the confirmation showed."""
+    field = _align_field(request)
+    data = request.POST if request.method == "POST" else request.GET
+    role_key = data.get("role", "")
+    if not role_key and request.method != "POST":
+        return redirect(_page_url(request))  # nothing to confirm: the table offers each role's "Use this"
+    currency = organization_settings_get(organization=request.organization).currency
+    with currency_override(currency):
+        if request.method != "POST":
+            confirmation = _align_confirmation(request, role_key, field)
+            if confirmation is None:
+                return _invalid(request, _context(request, _forms(request), recommended_error=UNALIGNABLE[field]))
+            return render_tab(request, CONFIRM_TEMPLATE, _confirm_context(request, confirmation))
+        try:
+            role, old, new = role_align(
+                organization=request.organization,
+                actor=request.user,
+                role_key=role_key,
+                field=field,
+                expected_version=data.get("version") or None,
+            )
+        except UnknownRole:
+            raise Http404("No such role.") from None
+        except ConfigurationConflict as conflict:
+            error = conflict_text(conflict, doing="deciding") + " Here is the change with today's values."
+            confirmation = _align_confirmation(request, role_key, field, error=error)
+            if confirmation is None:
+                return _invalid(request, _context(request, _forms(request), recommended_error=error))
+            context = _confirm_context(request, confirmation)
+            return render_tab(request, CONFIRM_TEMPLATE, context, status=error_status(request, 409))
+        except ConfigurationError as error:
+            return _invalid(request, _context(request, _forms(request), recommended_error=str(error)))
+        unit = engine.UNIT_NOUNS.get(role.kind, "units")
+        notice = (
+            f"{role.name}: {ALIGN_NOUNS[field]} set from {_value_text(field, old, unit)} "
+            f"to {_value_text(field, new, unit)}."
+        )
+    return _done(request, notice, at="recommended")
 
 
 @require_POST
@@ -280,7 +441,7 @@ urlpatterns = [
     path("configuration/", page, name="configuration"),
     path("configuration/preview/", preview, name="configuration_preview"),
     path("configuration/save/", save, name="configuration_save"),
-    path("configuration/use-recommended/", use_recommended, name="configuration_use_recommended"),
+    path("configuration/align/", align, name="configuration_align"),
     path("configuration/roles/add/", role_add, name="configuration_role_add"),
     path("configuration/export/", export, name="configuration_export"),
     path("configuration/import/", import_file, name="configuration_import"),

@@ -96,7 +96,9 @@ def snapshot_reopen_view(request: HttpRequest, org_slug: str, month: str) -> Htt
         else:
             messages.success(request, f"{first_day:%B %Y} was recomputed with the current configuration.")
         return redirect(reverse("oteapp:history", kwargs={"org_slug": org_slug}) + f"?month={month}")
-    context = {"month": first_day, "snapshot": snapshot_month_get(organization=organization, month=first_day)}
+    snapshot = snapshot_month_get(organization=organization, month=first_day)
+    currency = snapshot.config.get("organization", {}).get("currency") if snapshot else None
+    context = {"month": first_day, "snapshot": snapshot, "currency": currency}
     return render(request, "oteapp/digests/snapshot_reopen.html", context)
 
 

@@ -27,6 +27,12 @@ ROLE_COLUMNS = (
     "actual_units_per_person", "quota_attainment", "ote_attainment", "team_ote", "team_actual", "team_gap",
     "gap_per_person", "status",
 )
+# Money figures: their CSV header names the report's currency, "team_gap (EUR)".
+MONEY_FIGURES = frozenset({
+    "monthly_ote", "required_commission_per_unit", "configured_commission_per_unit", "recommended_annual_ote",
+    "team_ote", "team_actual", "team_gap", "gap_per_person", "total_ote", "total_actual", "ote_gap", "revenue",
+    "ebitda",
+})
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ def overview_get(*, organization: Organization, month: date, chart_id: str) -> O
         # A month without actuals is a gap, not a zero: nothing was recorded.
         revenue=[point.summary.revenue if point.has_actuals else None for point in trend],
         attainment=[point.summary.team_ote_attainment if point.has_actuals else None for point in trend],
+        currency=reports[-1].report.currency,
     )
     previous = reports[-2].report if len(trend) > 1 and trend[-2].has_actuals else None
     return Overview(report=reports[-1].report, previous=previous, trend=trend, chart=chart)
@@ -84,6 +91,7 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
         "month_choice": month_choice,
         "overview": overview,
         "report": overview.report,
+        "currency": overview.report.currency,
     }
     return render_tab(request, "oteapp/overview/page.html", context)
 
@@ -93,7 +101,12 @@ def investor(request: HttpRequest, org_slug: str) -> HttpResponse:
     """One printable page for an investor update: key metrics, the role table and the trend."""
     month_choice = selected_month(request)
     overview = overview_get(organization=request.organization, month=month_choice.month, chart_id="investor-trend")
-    context = {"month_choice": month_choice, "overview": overview, "report": overview.report}
+    context = {
+        "month_choice": month_choice,
+        "overview": overview,
+        "report": overview.report,
+        "currency": overview.report.currency,
+    }
     return render(request, "oteapp/overview/investor.html", context)
 
 
@@ -117,13 +130,18 @@ def _filename(organization: Organization, month: date, extension: str) -> str:
     return f"{organization.slug}-{format_month(month)}-report.{extension}"
 
 
+def _label(name: str, currency: str) -> str:
+    return f"{name} ({currency})" if name in MONEY_FIGURES else name
+
+
 def report_csv_text(report: engine.Report) -> str:
-    """One row per role with the contract's figures, then a block of summary rows (metric, value)."""
+    """One row per role with the contract's figures, then a block of summary rows (metric, value). The contract's
+    keys name the columns and metrics; a money figure's name also names the currency: "team_gap (EUR)"."""
     data = report.to_dict()
-    rows: list[list[object]] = [["month", *ROLE_COLUMNS]]
+    rows: list[list[object]] = [["month", *(_label(column, report.currency) for column in ROLE_COLUMNS)]]
     rows += [[data["month"], *(role[column] for column in ROLE_COLUMNS)] for role in data["roles"]]
     rows += [[], ["month", "metric", "value"]]
-    rows += [[data["month"], metric, value] for metric, value in data["summary"].items()]
+    rows += [[data["month"], _label(metric, report.currency), value] for metric, value in data["summary"].items()]
     return csv_text(rows)
 
 

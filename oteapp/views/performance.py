@@ -42,6 +42,7 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
             "active_tab": "performance",
             "month_choice": month_choice,
             "report": report,
+            "currency": report.currency,
             "has_actuals": report.summary.headcount > 0,
             "cards": role_cards(report),
             "efficiency": insight_of(report, engine.CODE_OTE_EFFICIENCY),
@@ -62,7 +63,7 @@ def reps(request: HttpRequest, org_slug: str, role_key: str) -> HttpResponse:
         role = report.role(role_key)
     except KeyError:
         raise Http404("No such role.") from None
-    context = {"active_tab": "performance", "month_choice": month_choice, "role": role}
+    context = {"active_tab": "performance", "month_choice": month_choice, "role": role, "currency": report.currency}
     template = "oteapp/performance/_rep_table.html" if request.htmx else "oteapp/performance/reps.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

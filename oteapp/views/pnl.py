@@ -20,6 +20,7 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
         "month_choice": month_choice,
         "pnl": pnl,
         "report": pnl.report,
+        "currency": pnl.report.currency,
         "trailing_months": TRAILING_MONTHS,
         # Layout only: a month without actuals spans every column after its label.
         "figure_columns": len(pnl.month.roles) * (2 if pnl.has_base else 1) + 5,

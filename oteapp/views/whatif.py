@@ -2,7 +2,9 @@
 
 The scenario form is a GET form: it changes nothing and its URL can be shared or bookmarked. htmx
 asks for the results partial only (its HX-Target) and replaces the URL. Owners and admins can apply
-the scenario's configuration part with one POST (audited as `whatif_apply`).
+the values the scenario changed in the configuration to today's configuration: the results list them (today's
+value → the scenario's), "Review and apply" shows them once more with a confirmation, and its POST carries
+exactly those values and the configuration version it showed (audited as `whatif_apply`).
 
 The numbers are the engine's: the month's report and P&L, the same after `engine.apply_scenario`,
 their difference (`engine.change`), and `engine.closers_needed` for the goal-seek. This module only
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -29,22 +32,26 @@ from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import trigger_client_event
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import push_url, trigger_client_event
 
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
-from oteapp.forms.whatif import ScenarioForms
+from oteapp.forms.whatif import ScenarioForms, apply_fields
+from oteapp.number_format import MINUS, currency_override
 from oteapp.selectors import (
+    config_from_models,
+    configuration_version,
     month_active_reps_get,
     month_actuals_get,
     organization_config_get,
+    organization_roles,
+    organization_settings_get,
     pinned_configs_get,
 )
-from oteapp.services.configuration import scenario_apply
+from oteapp.services.configuration import ConfigurationConflict, scenario_apply
 from oteapp.templatetags.ote import (
     FORMAT_BY_KIND,
-    MINUS,
     money,
     pct,
     ratio,
@@ -53,7 +60,17 @@ from oteapp.templatetags.ote import (
     status_label,
     units,
 )
-from oteapp.views.common import MonthChoice, error_status, render_cached_tab, render_tab, selected_month
+from oteapp.views.common import (
+    CONFIRM_TEMPLATE,
+    Confirmation,
+    MonthChoice,
+    ProposedChange,
+    conflict_text,
+    error_status,
+    render_cached_tab,
+    render_tab,
+    selected_month,
+)
 from oteapp.views.fragments import organization_value_get
 
 TEMPLATE = "oteapp/whatif/page.html"
@@ -159,20 +176,25 @@ class Baseline:
     active_reps: tuple[engine.ActiveRep, ...]
     report: engine.Report
     pnl: engine.PnlPeriod  # the report's P&L
+    frozen: bool  # the configuration is a closed month's, not today's
 
 
 def _baseline(request: HttpRequest, month: date) -> Baseline:
     """Five queries: a closed month's frozen configuration (else settings and roles: today's), the
     month's actuals and its active reps. The baseline is the month as Team Performance shows it."""
     organization = request.organization
-    config = pinned_configs_get(organization=organization, months=[month]).get(month) or organization_config_get(
-        organization=organization
-    )
+    pinned = pinned_configs_get(organization=organization, months=[month]).get(month)
+    config = pinned or organization_config_get(organization=organization)
     actuals = tuple(month_actuals_get(organization=organization, month=month))
     active_reps = tuple(month_active_reps_get(organization=organization, month=month))
     report = engine.compute_report(config=config, month=month, actuals=actuals, active_reps=active_reps)
     return Baseline(
-        config=config, actuals=actuals, active_reps=active_reps, report=report, pnl=engine.pnl_period(report)
+        config=config,
+        actuals=actuals,
+        active_reps=active_reps,
+        report=report,
+        pnl=engine.pnl_period(report),
+        frozen=pinned is not None,
     )
 
 
@@ -236,7 +258,7 @@ def _pnl_lines(base: Baseline, scenario: engine.Report) -> list[Line]:
         Line("EBITDA margin", b.margin, s.margin, "ratio", True),
         Line("Comp % of revenue", b.comp_pct_of_revenue, s.comp_pct_of_revenue, "ratio", False),
         Line(
-            "Revenue per $1 OTE",
+            f"Revenue per {money(1, 0)} OTE",
             baseline.summary.revenue_per_ote_dollar,
             scenario.summary.revenue_per_ote_dollar,
             "per_dollar",
@@ -295,7 +317,20 @@ def _goal_texts(target: Decimal, goal: engine.GoalSeekResult) -> dict[str, str]:
     return {name: _figure(text) for name, text in texts.items()}
 
 
+def _apply_link(request: HttpRequest, month_choice: MonthChoice, changes: list) -> str:
+    """The confirmation of applying `changes` (GET: it changes nothing), with exactly their values."""
+    url = reverse("oteapp:whatif_apply", kwargs={"org_slug": request.organization.slug})
+    return f"{url}?{urlencode([('month', month_choice.param), *apply_fields(changes)])}"
+
+
 def _context(
+    request: HttpRequest, month_choice: MonthChoice, base: Baseline, forms: ScenarioForms, **extra: object
+) -> dict:
+    with currency_override(base.config.currency):  # the figures below are formatted here
+        return _figures(request, month_choice, base, forms, **extra)
+
+
+def _figures(
     request: HttpRequest, month_choice: MonthChoice, base: Baseline, forms: ScenarioForms, **extra: object
 ) -> dict:
     scenario = None
@@ -312,11 +347,13 @@ def _context(
         )
         if forms.is_bound:
             target = forms.target_revenue()
-            changes = forms.config_changes()
+            if request.membership.role in CAN_CONFIGURE:
+                # Applied to today's configuration, which a closed month's frozen one is not.
+                current = organization_config_get(organization=request.organization) if base.frozen else base.config
+                changes = forms.config_changes(current)
         if target:
             goal = engine.closers_needed(report=report, config=config, target_monthly_revenue=target)
     pnl = _pnl_lines(base, report) if report else []
-    organization = request.organization
     return {
         "active_tab": "whatif",
         "month_choice": month_choice,
@@ -332,9 +369,10 @@ def _context(
         "target": target,
         "goal": goal,
         "goal_texts": _goal_texts(target, goal) if goal else {},
+        "currency": base.config.currency,
         "changes": changes,
-        "apply_fields": forms.apply_fields() if changes else [],
-        "apply_url": reverse("oteapp:whatif_apply", kwargs={"org_slug": organization.slug}) if changes else "",
+        "frozen": base.frozen,
+        "apply_link": _apply_link(request, month_choice, changes) if changes else "",
         "errors": forms.error_lines(),
         **extra,
     }
@@ -360,31 +398,102 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render_cached_tab(request, TEMPLATE, build_context, page_context={"active_tab": "whatif"}, partial=partial)
 
 
-@require_POST
+def _today(request: HttpRequest) -> tuple[engine.OrgConfig, str]:
+    """Today's configuration and its version (two queries)."""
+    organization = request.organization
+    settings = organization_settings_get(organization=organization)
+    roles = organization_roles(organization=organization)
+    return config_from_models(settings=settings, roles=roles), configuration_version(settings=settings, roles=roles)
+
+
+def _confirmation(
+    request: HttpRequest, month_choice: MonthChoice, forms: ScenarioForms, version: str, *, error: str = ""
+) -> Confirmation | None:
+    """The confirmation of applying the given values to today's configuration; None when they change nothing."""
+    changes = forms.config_changes(forms.config)
+    if not changes:
+        return None
+    url = reverse("oteapp:whatif_apply", kwargs={"org_slug": request.organization.slug})
+    back = reverse("oteapp:whatif", kwargs={"org_slug": request.organization.slug})
+    count = len(changes)
+    return Confirmation(
+        title="Apply the scenario to the configuration?",
+        intro=(
+            f"{count} value{pluralize(count)} of today's configuration will change, and nothing else. "
+            "Past months that are closed keep the figures they were frozen with."
+        ),
+        changes=[ProposedChange(c.subject, c.label, c.old_text, c.new_text) for c in changes],
+        action=f"{url}?month={month_choice.param}",
+        fields=[*apply_fields(changes), ("version", version)],
+        button=f"Apply {count} change{pluralize(count)}",
+        cancel=f"{back}?{urlencode([('month', month_choice.param), *apply_fields(changes)])}",
+        notes=("Headcount and productivity describe the team, not the configuration: they are not applied.",),
+        error=error,
+    )
+
+
+def _back_to_whatif(
+    request: HttpRequest, month_choice: MonthChoice, notice: str, *, error: bool = False
+) -> HttpResponse:
+    """The What-If tab of the month with `notice`: an error is shown on the tab (422; 200 for htmx, which swaps no
+    4xx); a success is rendered into #tab for htmx, else a redirect to the tab with the notice as a message."""
+    url = reverse("oteapp:whatif", kwargs={"org_slug": request.organization.slug}) + f"?month={month_choice.param}"
+    if not request.htmx and not error:
+        messages.success(request, notice)
+        return redirect(url)
+    base = _baseline(request, month_choice.month)
+    forms = ScenarioForms(config=base.config, baseline=base.report)
+    context = _context(request, month_choice, base, forms, **{"error" if error else "notice": notice})
+    response = render_tab(request, TEMPLATE, context, status=error_status(request, 422) if error else 200)
+    return push_url(response, url) if request.htmx else response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @role_required(CAN_CONFIGURE)
 def apply(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Apply the posted scenario's configuration changes. Invalid values re-render the tab with
-    their errors and change nothing: 422 for a plain POST, 200 for htmx (which swaps no 4xx)."""
+    """GET: the values given (the ones a scenario changed) beside today's, to confirm; it changes nothing.
+    POST: apply exactly the posted values to today's configuration, from the version the confirmation showed.
+    Invalid values change nothing (422); a configuration changed meanwhile changes nothing and is shown again (409);
+    htmx gets 200 for both (it swaps no 4xx)."""
     month_choice = selected_month(request)
-    base = _baseline(request, month_choice.month)
-    forms = ScenarioForms(config=base.config, baseline=base.report, data=request.POST)
-    if not forms.is_valid():
-        context = _context(request, month_choice, base, forms, error="Nothing was applied: fix the values below.")
-        return render_tab(request, TEMPLATE, context, status=error_status(request, 422))
-    count = len(scenario_apply(organization=request.organization, actor=request.user, scenario=forms.scenario()))
+    current, version = _today(request)
+    forms = ScenarioForms(config=current, data=request.POST if request.method == "POST" else request.GET)
+    with currency_override(current.currency):  # the errors' and the changes' figures
+        if not forms.is_valid():
+            problems = "; ".join(forms.error_lines())
+            return _back_to_whatif(request, month_choice, f"Nothing was applied: {problems}", error=True)
+        if request.method != "POST":
+            confirmation = _confirmation(request, month_choice, forms, version)
+            if confirmation is None:
+                return _back_to_whatif(request, month_choice, "The scenario changes nothing in today's configuration.")
+            context = {"active_tab": "whatif", "month_choice": month_choice, "confirmation": confirmation}
+            return render_tab(request, CONFIRM_TEMPLATE, context)
+        try:
+            events = scenario_apply(
+                organization=request.organization,
+                actor=request.user,
+                settings=forms.settings_values(),
+                roles=forms.role_values(),
+                expected_version=request.POST.get("version") or None,
+            )
+        except ConfigurationConflict as conflict:
+            current, version = _today(request)
+            forms = ScenarioForms(config=current, data=request.POST)
+            forms.is_valid()
+            error = conflict_text(conflict, doing="reviewing") + " Check today's values below and confirm again."
+            confirmation = _confirmation(request, month_choice, forms, version, error=error)
+            if confirmation is None:
+                return _back_to_whatif(request, month_choice, error + " The scenario now changes nothing.", error=True)
+            context = {"active_tab": "whatif", "month_choice": month_choice, "confirmation": confirmation}
+            return render_tab(request, CONFIRM_TEMPLATE, context, status=error_status(request, 409))
+    count = len(events)
     notice = (
-        f"Scenario applied to the configuration: {count} value{'' if count == 1 else 's'} changed."
+        f"Scenario applied to the configuration: {count} value{pluralize(count)} changed."
         if count
         else "The scenario changes nothing in the configuration."
     )
-    if request.htmx:
-        base = _baseline(request, month_choice.month)  # the new configuration is the new baseline
-        forms = ScenarioForms(config=base.config, baseline=base.report)
-        response = render_tab(request, TEMPLATE, _context(request, month_choice, base, forms, notice=notice))
-        return trigger_client_event(response, CHANGED_EVENT)
-    messages.success(request, notice)
-    url = reverse("oteapp:whatif", kwargs={"org_slug": request.organization.slug})
-    return redirect(f"{url}?month={month_choice.param}")
+    response = _back_to_whatif(request, month_choice, notice)
+    return trigger_client_event(response, CHANGED_EVENT) if request.htmx else response
 
 
 urlpatterns = [

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from oteapp.models import MonthlyActual, Rep
+from tests.e2e.axe import assert_no_axe_violations
 from tests.e2e.conftest import PHONE, assert_no_horizontal_overflow
 from tests.factories import PASSWORD, UserFactory, organization_with_members
 from tests.factories import rep_create as make_rep
@@ -124,3 +125,32 @@ def test_the_grid_fits_a_phone(new_page, team, screenshot):
     expect(page.get_by_role("cell", name="Gus · 2026-10")).to_be_visible()
     screenshot(page, "audit-phone")
     assert_no_horizontal_overflow(page)
+
+
+def test_a_cleared_cell_is_blank_and_not_reported_lists_the_rep_as_missing(new_page, team, screenshot):
+    """Issue 14, item 11."""
+    organization, reps = team
+    for name, deals in (("Ana", 5), ("Ben", 4)):
+        MonthlyActual.unscoped.create(organization=organization, rep=reps[name], month=OCTOBER, deals=deals)
+    page = new_page()
+    log_in(page)
+    page.goto(f"/o/{organization.slug}/actuals/?month=2026-10")
+    rows = {name: page.locator(f"#rep-{rep.pk}") for name, rep in reps.items()}
+    status = page.locator("#actuals-status")
+    expect(status).to_contain_text("2 reps reported")
+
+    page.get_by_label("Deals, Ana").fill("")
+    page.get_by_label("Revenue, Ana").fill("12,500")
+    rows["Ana"].get_by_role("button", name="Save").click()
+    expect(rows["Ana"].get_by_text("✓ Saved")).to_be_visible()
+    expect(page.get_by_label("Deals, Ana")).to_have_value("")
+    row = MonthlyActual.unscoped.get(rep=reps["Ana"], month=OCTOBER)
+    assert (row.deals, row.revenue) == (None, Decimal("12500"))
+
+    rows["Ben"].get_by_role("button", name="Mark Ben not reported for October 2026").click()
+    expect(rows["Ben"].get_by_text("✓ Marked not reported")).to_be_visible()
+    expect(status).to_contain_text("1 rep reported")
+    expect(status).to_contain_text("missing: Ben, Eli, Gus")
+    assert deals_of(reps["Ben"]) is None and not MonthlyActual.unscoped.filter(rep=reps["Ben"]).exists()
+    assert_no_axe_violations(page)
+    screenshot(page, "actuals-not-reported")

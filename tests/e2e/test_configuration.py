@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from oteapp.models import AuditEvent, OrganizationSettings, SalesRole
+from tests.e2e.axe import assert_no_axe_violations
 from tests.e2e.conftest import LAPTOP, PHONE, assert_no_horizontal_overflow
 from tests.factories import PASSWORD, UserFactory, organization_with_members
 from tests.oteapp.test_configuration_view import worked_example_actuals, worked_example_configure
@@ -56,7 +57,9 @@ def test_typing_an_ote_updates_the_live_calculations(new_page, organization, scr
     expect(page.locator("#calc-closer [data-calc=misalignment]")).to_contain_text(
         "OTE requires 6.2 deals but quota is 5.0"
     )
-    expect(page.get_by_role("button", name=re.compile("^Use .* as the Closers OTE"))).to_be_disabled()
+    # Unsaved values: "Use this" waits for a save.
+    expect(page.locator("#recommended .recommended-table tr[data-role=closer]")).to_contain_text("Save first")
+    expect(page.locator("#recommended").get_by_role("link", name="Use this")).to_have_count(0)
     assert page.evaluate("window.noReload") is True  # updated in place, not by a page load
     assert closer(organization).annual_ote == Decimal("60000")  # nothing saved while typing
 
@@ -84,16 +87,67 @@ def test_a_negative_quota_is_refused_clearly_and_nothing_is_saved(new_page, orga
     assert closer(organization).monthly_quota == Decimal("6")
 
 
-def test_use_this_applies_the_recommended_ote(new_page, organization):
+def test_use_this_asks_first_then_applies_the_recommended_ote(new_page, organization, screenshot):
     page = new_page(LAPTOP)
     log_in(page, organization)
     page.goto(f"/o/{organization.slug}/configuration/")
 
-    page.get_by_role("button", name="Use $68,040.00 as the Closers OTE").click()
+    page.get_by_role("link", name="Use $68,040.00 as the Closers OTE").click()
 
-    expect(page.locator("#recommended .notice")).to_have_text("Closers: annual OTE set to $68,040.00.")
+    expect(page.get_by_role("heading", name="Change the Closers annual OTE?")).to_be_visible()
+    expect(page.locator("td[data-now]")).to_have_text("$60,000.00")
+    expect(page.locator("td[data-after]")).to_have_text("$68,040.00")
+    assert closer(organization).annual_ote == Decimal("60000")  # nothing yet
+    assert_no_axe_violations(page)
+    screenshot(page, "configuration-use-this-confirm")
+    page.get_by_role("button", name="Set the annual OTE to $68,040.00").click()
+
+    expect(page.locator("#recommended .notice")).to_have_text(
+        "Closers: annual OTE set from $60,000.00 to $68,040.00."
+    )
     expect(page.locator("#id_role-closer-annual_ote")).to_have_value("68040")
     assert closer(organization).annual_ote == Decimal("68040")
+
+
+def test_use_this_can_align_the_rate_instead_and_cancel_changes_nothing(new_page, organization, screenshot):
+    page = new_page(LAPTOP)
+    log_in(page, organization)
+    page.goto(f"/o/{organization.slug}/configuration/")
+    rates = page.locator(".align-table tr[data-role=setter]")
+    expect(rates.locator("[data-align=commission_rate]")).to_have_text("3.53%")
+    screenshot(page, "configuration-align-table")
+
+    rates.get_by_role("link", name="Use this rate for Setters").click()
+    expect(page.locator("td[data-after]")).to_have_text("0.0353 (3.53%)")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Configuration")).to_be_visible()
+    assert SalesRole.unscoped.get(organization=organization, key="setter").commission_rate == Decimal("0.05")
+
+    rates.get_by_role("link", name="Use this rate for Setters").click()
+    page.get_by_role("button", name="Set the commission rate to 0.0353 (3.53%)").click()
+    expect(page.locator("#recommended .notice")).to_contain_text("Setters: commission rate set from 0.05 (5.00%)")
+    expect(page.locator("#id_role-setter-commission_rate")).to_have_value("0.0353")
+
+
+def test_a_save_over_someone_elses_shows_their_values_and_saves_nothing(new_page, organization, screenshot):
+    page = new_page(LAPTOP)
+    log_in(page, organization)
+    page.goto(f"/o/{organization.slug}/configuration/")
+    SalesRole.unscoped.filter(organization=organization, key="closer").update(annual_ote=Decimal("65000"))
+
+    page.locator("#id_role-closer-monthly_quota").fill("6")
+    page.get_by_role("button", name="Save configuration").click()
+
+    expect(page.get_by_role("alert").first).to_contain_text("while you were editing, so nothing was saved")
+    expect(page.locator("#id_role-closer-annual_ote ~ .field-saved")).to_have_text("now saved: 65000")
+    expect(page.locator("#id_role-closer-monthly_quota")).to_have_value("6")
+    assert closer(organization).monthly_quota == Decimal("5")
+    assert_no_axe_violations(page)
+    screenshot(page, "configuration-conflict")
+
+    page.get_by_role("button", name="Save configuration").click()  # knowingly, over the saved values
+    expect(page.locator(".save-bar .notice")).to_contain_text("Configuration saved")
+    assert (closer(organization).monthly_quota, closer(organization).annual_ote) == (6, 60000)
 
 
 def test_export_and_reimport_the_configuration(new_page, organization, tmp_path):

@@ -312,6 +312,24 @@ def test_ote_efficiency_bands(annual_ote: D, severity: str, text: str) -> None:
     assert efficiency[0].values["ote_pct_of_revenue"] == annual_ote / 12 / 50000
 
 
+def test_ote_efficiency_says_which_figure_is_full_ote_and_which_is_comp_earned() -> None:
+    """Issue 14, item 14: full OTE would be 75% of revenue while the comp earned is 20%; the rule still judges
+    the OTE, but the text shows both figures and names them."""
+    # Revenue 50,000 from 5 deals of 10,000; a 20% rate earns 10,000; the monthly OTE is 37,500.
+    config = org(role(annual_ote=D("450000"), commission_rate=D("0.2")), deal_value=D("10000"))
+    report = compute_report(config=config, month=MONTH, actuals=[RepMonth(1, "Ana", "closer", deals=D("5"))])
+
+    (efficiency,) = [i for i in report.insights if i.code == "ote_efficiency"]
+
+    assert efficiency.severity == "critical"
+    assert efficiency.message.startswith(
+        "Paying full OTE would cost 75.0% of this month's revenue; comp actually earned is 20.0%: "
+        "OTE is too high (over 30%)"
+    )
+    assert efficiency.values == {"ote_pct_of_revenue": D("0.75"), "comp_pct_of_revenue": D("0.2")}
+    assert efficiency.to_dict()["values"] == {"ote_pct_of_revenue": 0.75, "comp_pct_of_revenue": 0.2}
+
+
 def test_above_ote_needs_more_than_110_percent() -> None:
     config = org(role(), deal_value=D("10000"))
     just = compute_report(config=config, month=MONTH, actuals=[RepMonth(1, "Ana", "closer", deals=D("5.5"))])

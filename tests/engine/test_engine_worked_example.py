@@ -108,7 +108,10 @@ def test_insight_messages(report_dict: dict[str, Any]) -> None:
         "Setters: Exceeding OTE by 24% · Consider raising OTE or quota to retain and scale"
         " · or grow the team to capture demand"
     )
-    assert efficiency["message"] == "OTE is 17.4% of revenue: healthy (under 20%)"
+    assert efficiency["message"] == (
+        "Paying full OTE would cost 17.4% of this month's revenue; comp actually earned is 17.9%: "
+        "OTE is healthy (under 20%)"
+    )
 
 
 def test_missing_actuals_lists_active_reps_without_a_row(report_dict: dict[str, Any]) -> None:

@@ -22,8 +22,10 @@ from accounts.tenancy import organization_context
 from oteapp.files.configuration import decimal_text
 from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
-from oteapp.services.actuals import CENT, actual_fields, number_text
+from oteapp.number_format import parse_number
+from oteapp.services.actuals import CENT, actual_fields, number_text, row_is_empty
 from oteapp.templatetags.ote import money
+from oteapp.views.configuration import ALIGN_NOUNS
 from tests.factories import PASSWORD
 from tests.fuzz.conftest import World
 from tests.fuzz.harness import ENCODINGS, FILE_ENCODINGS, Sent, Upload, input_values
@@ -96,8 +98,7 @@ def with_month_query(data: st.DataObject, path: str) -> str:
 
 def typed_number(text: str) -> Decimal | None:
     """How the number inputs read what was typed ("$60,000" is 60000); None for blank."""
-    text = text.strip().replace(",", "").replace("$", "")
-    return Decimal(text) if text else None
+    return parse_number(text)
 
 
 def org_path(world: World, tail: str) -> str:
@@ -144,15 +145,32 @@ def draw_actuals_row(world: World, data: st.DataObject) -> Request:
 
 def check_actuals_row(world: World, request: Request, sent: Sent) -> None:
     rep, month = request.context["rep"], request.context["month"]
-    actual = MonthlyActual.unscoped.get(rep=rep, month=month)
-    for spec in actual_fields(rep.role.kind):
-        typed = sent.posted.get(spec.name, "").strip()
-        expected = Decimal(typed).quantize(CENT) if typed else (None if spec.blank_means else Decimal(0))
+    fields = actual_fields(rep.role.kind)
+    typed = {spec.name: typed_number(sent.posted.get(spec.name, "")) for spec in fields}
+    actual = MonthlyActual.unscoped.filter(rep=rep, month=month).first()
+    if row_is_empty(fields, typed):  # a blank row reports nothing: the rep is "not reported"
+        assert actual is None
+        return
+    for spec in fields:
+        expected = typed[spec.name].quantize(CENT) if typed[spec.name] is not None else None  # blank stays blank
         assert getattr(actual, spec.name) == expected, (spec.name, typed)
     page = sent.html if sent.htmx else world.client.get(sent.response["Location"]).content.decode()
     _, by_id = input_values(page)
-    for spec in actual_fields(rep.role.kind):
+    for spec in fields:
         assert by_id[f"r{rep.pk}-{spec.name}"] == number_text(getattr(actual, spec.name))
+
+
+def draw_actuals_row_remove(world: World, data: st.DataObject) -> Request:
+    request = draw_actuals_row(world, data)
+    rep, month = request.context["rep"], request.context["month"]
+    valid = {"version": str(_current_version(rep, month))}
+    hostile = {"version": st.sampled_from(["0", "1", "2", "-1", "1.5", "", str(2**31), str(10**30)]) | unicode_text}
+    return Request(request.path + "remove/", mutated(data, valid, hostile), context=request.context)
+
+
+def check_actuals_row_remove(world: World, request: Request, sent: Sent) -> None:
+    rep, month = request.context["rep"], request.context["month"]
+    assert not MonthlyActual.unscoped.filter(rep=rep, month=month).exists()
 
 
 def draw_rep_create(world: World, data: st.DataObject) -> Request:
@@ -309,10 +327,12 @@ def check_configuration_save(world: World, request: Request, sent: Sent) -> None
         assert [Decimal(step) for step in role.ramp] == [Decimal(step) for step in steps]
 
 
-def check_use_recommended(world: World, request: Request, sent: Sent) -> None:
+def check_align(world: World, request: Request, sent: Sent) -> None:
     role = SalesRole.unscoped.get(organization=world.organization, key=sent.posted["role"])
+    field = sent.posted["field"]
     shown = sent.html if sent.htmx else messages_text(sent)
-    assert f"annual OTE set to {money(role.annual_ote)}" in shown
+    now = money(role.annual_ote) if field == "annual_ote" else ""
+    assert f"{ALIGN_NOUNS[field]} set from" in shown and f"to {now}" in shown
 
 
 def draw_role_add(world: World, data: st.DataObject) -> Request:
@@ -631,6 +651,7 @@ def draw_junk(path: str) -> Callable[[World, st.DataObject], Request]:
 
 CASES: dict[str, Case] = {
     "oteapp:actuals_row": Case(draw_actuals_row, check_actuals_row),
+    "oteapp:actuals_row_remove": Case(draw_actuals_row_remove, check_actuals_row_remove),
     "oteapp:actuals_rep_create": Case(draw_rep_create, check_rep_create),
     "oteapp:actuals_rep_end": Case(draw_rep_end, check_rep_end),
     "oteapp:actuals_upload": Case(draw_upload, writes=False, encodings=FILE_ENCODINGS),
@@ -641,12 +662,15 @@ CASES: dict[str, Case] = {
     "oteapp:configuration_save": Case(
         lambda world, data: draw_configuration(world, data, "configuration/save/"), check_configuration_save
     ),
-    "oteapp:configuration_use_recommended": Case(
+    "oteapp:configuration_align": Case(
         lambda world, data: Request(
-            with_month_query(data, org_path(world, "configuration/use-recommended/")),
-            {"role": data.draw(choices_typed(*ROLE_KEYS), label="role")},
+            with_month_query(data, org_path(world, "configuration/align/")),
+            {
+                "role": data.draw(choices_typed(*ROLE_KEYS), label="role"),
+                "field": data.draw(choices_typed("annual_ote", "commission_rate", "monthly_quota"), label="field"),
+            },
         ),
-        check_use_recommended,
+        check_align,
     ),
     "oteapp:configuration_role_add": Case(draw_role_add, check_role_add),
     "oteapp:configuration_import": Case(draw_config_import, check_config_import, encodings=FILE_ENCODINGS),

@@ -171,8 +171,9 @@ def test_reps_named_like_another_organizations_are_created_here(organization, ot
             'line 2, column role: unknown role "hunter"; the roles are closer, setter',
         ),
         (HEADER + "2026-10,Ana,closer,-1,,,,\n", 'line 2, column deals: must be a number ≥ 0, got "-1"'),
-        (HEADER + "2026-10,Ana,closer,six,,,,\n", 'line 2, column deals: must be a number ≥ 0, got "six"'),
-        (HEADER + "2026-10,Ana,closer,NaN,,,,\n", 'line 2, column deals: must be a number ≥ 0, got "NaN"'),
+        (HEADER + "2026-10,Ana,closer,six,,,,\n", "line 2, column deals: enter a number, like 6, 2.5 or 10,000"),
+        (HEADER + "2026-10,Ana,closer,NaN,,,,\n", "line 2, column deals: enter a number, like 6, 2.5 or 10,000 (not"),
+        (HEADER + "2026-10,Ana,closer,\"1.234,5\",,,,\n", "line 2, column deals: “1.234,5” can be read two ways"),
         (
             HEADER + "2026-10,Ana,closer,6,,,1.234,\n",
             'line 2, column revenue: use at most 2 decimal places, got "1.234"',

@@ -61,9 +61,10 @@ def test_the_first_save_creates_the_row_audits_it_and_requests_a_snapshot(ctx, a
     assert refreshes == [(ctx.pk, [OCTOBER])]
 
 
-def test_a_blank_unit_is_stored_as_zero_but_an_optional_field_stays_blank(ctx, ana, refreshes):
-    actual = record(ctx, ana, {}, 0)
-    assert (actual.deals, actual.revenue) == (Decimal("0"), None)
+def test_a_blank_unit_stays_blank_and_an_empty_row_is_no_report(ctx, ana, refreshes):
+    assert record(ctx, ana, {}, 0) is None and not MonthlyActual.objects.exists()
+    actual = record(ctx, ana, {"revenue": Decimal("12000")}, 0)
+    assert (actual.deals, actual.revenue) == (None, Decimal("12000"))
 
 
 def test_an_update_bumps_the_version_and_only_touches_the_kinds_fields(ctx, ana, refreshes):

@@ -138,16 +138,82 @@ def test_saving_a_row_with_htmx_saves_audits_and_returns_the_row(owner_client, o
     assert event.actor.email == "owner@acme.example"
 
 
-def test_saving_a_blank_row_creates_it_and_a_row_of_zeros_counts_as_reported(owner_client, organization, team):
-    ben, gus = team["Ben"], team["Gus"]
-    assert owner_client.post(row_url(organization, ben), {"version": "0", "deals": "", "revenue": ""}, headers=HTMX)
-    owner_client.post(row_url(organization, gus), {"version": "0", "team_deals": ""}, headers=HTMX)
+def test_a_blank_row_reports_nothing_and_a_row_of_zeros_counts_as_reported(owner_client, organization, team):
+    ben, eli, gus = team["Ben"], team["Eli"], team["Gus"]
 
-    ben_row, gus_row = actual_of(ben), actual_of(gus)
-    assert (ben_row.deals, ben_row.revenue, ben_row.version) == (Decimal("0"), None, 1)
-    assert gus_row.team_deals is None  # blank = all closers' deals
+    blank = save_row(owner_client, organization, ben, {"version": "0", "deals": "", "revenue": ""}, **HTMX)
+    save_row(owner_client, organization, eli, {"version": "0", "meetings": "0", "deals": ""}, **HTMX)
+    save_row(owner_client, organization, gus, {"version": "0", "team_deals": ""}, **HTMX)
+
+    assert "Blank: not reported" in blank.content.decode() and actual_of(ben) is None
+    assert (actual_of(eli).meetings, actual_of(eli).deals) == (Decimal("0"), None)  # a typed 0 is a zero
+    assert actual_of(gus).team_deals is None  # blank = all closers' deals: a manager's report
     status = owner_client.get(url(organization, "status") + "?month=2026-10").content.decode()
-    assert "3</strong> reps reported" in status and "1 missing: Eli" in status
+    assert "3</strong> reps reported" in status and "1 missing: Ben" in status
+
+
+def test_a_cleared_cell_is_stored_blank_not_zero(owner_client, organization, team):
+    """Issue 14, item 11."""
+    ana = team["Ana"]
+    MonthlyActual.unscoped.filter(rep=ana).update(revenue=Decimal("60000"))
+
+    response = save_row(owner_client, organization, ana, {"version": "1", "deals": "", "revenue": "60000"}, **HTMX)
+
+    assert response.status_code == 200
+    row = actual_of(ana)
+    assert (row.deals, row.revenue, row.version) == (None, Decimal("60000"), 2)
+    assert input_value(response.content.decode(), f"r{ana.pk}-deals") == ""
+    event = AuditEvent.unscoped.get(organization=organization, field="deals")
+    assert (event.old_value, event.new_value) == ("5", "")
+
+
+def test_clearing_every_cell_makes_the_rep_not_reported(owner_client, organization, team):
+    ana = team["Ana"]
+
+    save_row(owner_client, organization, ana, {"version": "1", "deals": "", "revenue": ""}, **HTMX)
+
+    assert actual_of(ana) is None
+    status = owner_client.get(url(organization, "status") + "?month=2026-10").content.decode()
+    assert "missing: Ana, Ben" in status
+
+
+def test_not_reported_removes_the_row_audits_it_and_lists_the_rep_as_missing(owner_client, owner, organization, team):
+    """Issue 14, item 11: a row can be removed from the grid; the rep then shows under missing actuals."""
+    ana = team["Ana"]
+    actual_create(organization, rep=team["Ben"], month=OCTOBER, deals=3)  # the month still has a report
+    actual_create(organization, rep=team["Eli"], month=OCTOBER, meetings=30)
+    actual_create(organization, rep=team["Gus"], month=OCTOBER, team_deals=8)
+    grid = owner_client.get(url(organization) + "?month=2026-10").content.decode()
+    remove_url = f"/o/{organization.slug}/actuals/rows/{ana.pk}/2026-10/remove/"
+    assert f'action="{remove_url}"' in grid
+    assert grid.count("/remove/\"") == 2 * 4  # action and hx-post, on each of the four rows
+
+    response = owner_client.post(remove_url, {"version": "1"}, headers=HTMX)
+
+    assert response.status_code == 200 and "Marked not reported" in response.content.decode()
+    assert json.loads(response["HX-Trigger"])["actuals-changed"]["rep"] == ana.pk
+    assert actual_of(ana) is None
+    events = AuditEvent.unscoped.filter(organization=organization, action="actual_remove")
+    assert {(e.subject, e.field, e.old_value, e.new_value, e.actor) for e in events} == {
+        ("Ana · 2026-10", "reported", "reported", "not reported", owner),
+        ("Ana · 2026-10", "deals", "5", "", owner),
+    }
+    status = owner_client.get(url(organization, "status") + "?month=2026-10").content.decode()
+    assert "3</strong> reps reported" in status and "1 missing: Ana" in status
+    performance = owner_client.get(f"/o/{organization.slug}/performance/?month=2026-10").content.decode()
+    assert "Ana" in performance[performance.index("Missing actuals") :][:400]
+    audit = owner_client.get(url(organization, "audit") + "?kind=actuals").content.decode()
+    assert "Marked not reported" in audit
+
+
+def test_not_reported_from_a_stale_row_changes_nothing(owner_client, organization, team):
+    ana = team["Ana"]
+    before = tenant_rows_fingerprint()
+
+    response = owner_client.post(f"/o/{organization.slug}/actuals/rows/{ana.pk}/2026-10/remove/", {"version": "0"})
+
+    assert response.status_code == 409 and "while you were editing" in response.content.decode()
+    assert tenant_rows_fingerprint() == before
 
 
 def test_without_javascript_a_save_redirects_back_to_the_grid(owner_client, organization, team):
@@ -163,13 +229,15 @@ def test_without_javascript_a_save_redirects_back_to_the_grid(owner_client, orga
     ("typed", "message"),
     [
         ("-3", "Can&#x27;t be negative."),
-        ("abc", "Enter a number, like 6 or 2.5."),
-        ("NaN", "Enter a number."),
-        ("-Infinity", "Enter a number."),
-        ("1e20", "Must be less than 10,000,000,000."),
-        ("1e999999999", "Must be less than 10,000,000,000."),
+        ("abc", "Enter a number, like 6, 2.5 or 10,000 (not “abc”)."),
+        ("NaN", "Enter a number, like 6, 2.5 or 10,000 (not “NaN”)."),
+        ("-Infinity", "Enter a number, like 6, 2.5 or 10,000 (not “-Infinity”)."),
+        ("1e20", "Enter a number, like 6, 2.5 or 10,000 (not “1e20”)."),
+        ("1e999999999", "Enter a number, like 6, 2.5 or 10,000 (not “1e999999999”)."),
         ("99999999999", "Must be less than 10,000,000,000."),
         ("1.234", "Use at most 2 decimal places."),
+        ("1.234,5", "“1.234,5” can be read two ways"),
+        ("10,00", "“10,00” can be read two ways"),
     ],
 )
 def test_a_bad_value_is_shown_at_its_cell_with_the_typed_values_kept(owner_client, organization, team, typed, message):

@@ -14,8 +14,8 @@ from oteapp.services.configuration import (
     UnknownRole,
     configuration_import,
     configuration_update,
+    role_align,
     role_create,
-    role_ote_use_recommended,
     scenario_apply,
 )
 from tests.oteapp.test_configuration_view import role_of, settings_of, worked_example_configure
@@ -123,7 +123,7 @@ def test_an_unknown_field_is_refused(org, owner):
 
 @pytest.mark.parametrize(("key", "expected"), [("closer", "68040"), ("setter", "68040"), ("manager", "163296")])
 def test_use_recommended_sets_the_engines_amount(org, owner, refreshes, key, expected):
-    role = role_ote_use_recommended(organization=org, actor=owner, role_key=key)
+    role, _, _ = role_align(organization=org, actor=owner, role_key=key, field="annual_ote")
 
     assert role.annual_ote == Decimal(expected) == role_of(org, key).annual_ote
     ((action, _subject, field, _old, new),) = audit(org)
@@ -139,14 +139,57 @@ def test_use_recommended_includes_the_base_in_the_mixed_model(org, owner, refres
         roles={"closer": {"annual_base": Decimal("20000")}},
     )
 
-    role = role_ote_use_recommended(organization=org, actor=owner, role_key="closer")
+    role, old, new = role_align(organization=org, actor=owner, role_key="closer", field="annual_ote")
 
-    assert role.annual_ote == Decimal("88040")
+    assert (old, new) == (Decimal("60000"), Decimal("88040")) and role.annual_ote == Decimal("88040")
 
 
 def test_use_recommended_for_an_unknown_role(org, owner):
     with pytest.raises(UnknownRole):
-        role_ote_use_recommended(organization=org, actor=owner, role_key="nobody")
+        role_align(organization=org, actor=owner, role_key="nobody", field="annual_ote")
+
+
+def test_aligning_in_the_mixed_model_keeps_the_base_out_of_the_rate(org, owner):
+    """Base pay is paid whatever the production: the rate (or quota) must pay only the target variable."""
+    configuration_update(
+        organization=org,
+        actor=owner,
+        settings={"comp_model": "mixed"},
+        roles={"closer": {"annual_base": Decimal("24000")}},
+    )
+
+    _, _, rate = role_align(organization=org, actor=owner, role_key="closer", field="commission_rate")
+    _, _, quota = role_align(organization=org, actor=owner, role_key="closer", field="monthly_quota")
+
+    # ($60,000 - $24,000) / 12 = $3,000 a month: over 5 deals of $11,340, 0.0529 of each deal.
+    assert rate == Decimal("0.0529")
+    # At 5.29% of $11,340 ($599.89 a deal), $3,000 a month is 5.00 deals.
+    assert quota == Decimal("5.00")
+
+
+def test_a_write_from_a_stale_page_changes_nothing_and_names_who_changed_it(org, owner, refreshes):
+    from oteapp.selectors import configuration_version
+    from oteapp.services.configuration import ConfigurationConflict
+
+    stale = configuration_version(settings=settings_of(org), roles=SalesRole.unscoped.filter(organization=org))
+    configuration_update(organization=org, actor=owner, settings={"deal_value": Decimal("12000")}, roles={})
+
+    with pytest.raises(ConfigurationConflict) as conflict:
+        configuration_update(
+            organization=org,
+            actor=None,
+            settings={"monthly_operating_expenses": Decimal("1")},
+            roles={},
+            expected_version=stale,
+        )
+    with pytest.raises(ConfigurationConflict):
+        role_align(organization=org, actor=None, role_key="closer", field="annual_ote", expected_version=stale)
+    with pytest.raises(ConfigurationConflict):
+        scenario_apply(organization=org, actor=None, settings={}, roles={}, expected_version=stale)
+
+    assert conflict.value.changed_by == owner.display_name and conflict.value.settings.deal_value == 12000
+    assert settings_of(org).monthly_operating_expenses != Decimal("1")
+    assert len(refreshes) == 1
 
 
 def test_role_create(org, owner, refreshes):
@@ -162,18 +205,13 @@ def test_role_create(org, owner, refreshes):
     assert SalesRole.unscoped.filter(organization=org).count() == 4
 
 
-def test_scenario_apply_writes_only_the_configuration_part(org, owner, refreshes):
-    scenario = engine.Scenario(
-        deal_value=Decimal("12000"),
-        meeting_to_deal_rate=None,
-        monthly_operating_expenses=Decimal("9000"),
-        roles={
-            "closer": engine.RoleOverride(headcount=9, annual_ote=Decimal("50000"), productivity=Decimal("1.2")),
-            "setter": engine.RoleOverride(headcount=0),
-        },
+def test_scenario_apply_writes_only_the_values_given(org, owner, refreshes):
+    events = scenario_apply(
+        organization=org,
+        actor=owner,
+        settings={"deal_value": Decimal("12000"), "monthly_operating_expenses": Decimal("9000")},
+        roles={"closer": {"annual_ote": Decimal("50000")}, "setter": {}},
     )
-
-    events = scenario_apply(organization=org, actor=owner, scenario=scenario)
 
     assert len(events) == 2
     assert audit(org) == {

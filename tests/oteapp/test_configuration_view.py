@@ -1,15 +1,17 @@
 """The Configuration tab: settings and roles, live calculations, the recommended OTE, roles, files."""
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import MemberRole, Membership
+from accounts.models import MemberRole, Membership, User
 from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, SalesRole
 from tests.factories import UserFactory, actual_create, rep_create, team_bulk_create
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
@@ -124,7 +126,8 @@ def test_page_shows_the_engine_numbers_and_the_recommended_table(owner_client, o
     # The recommended OTE table of the brief: annual, monthly, quota, commission per unit.
     assert page.count("$68,040.00") >= 2 and "$163,296.00" in page and "$5,670.00" in page
     assert "Closers: OTE is reached at 4.4 deals but quota is 5.0" in page
-    assert page.count(">Use this</button>") == 3
+    recommended = page[page.index('class="recommended-table"') : page.index('class="align-table"')]
+    assert recommended.count(">Use this</a>") == 3
 
 
 # --- saving --------------------------------------------------------------------------------------
@@ -188,6 +191,60 @@ def test_saving_with_htmx_returns_the_tab_with_the_notice(owner_client, organiza
     assert "<html" not in body and 'id="tab"' in body
     assert "Configuration saved: 3 values changed." in body
     assert "configuration-changed" in json.loads(response["HX-Trigger"])
+
+
+def _version(html: str) -> str:
+    return re.search(r'name="version" value="([^"]+)"', html)[1]
+
+
+def test_a_save_over_someone_elses_save_writes_nothing_and_shows_their_values(owner_client, organization):
+    """Issue 14, item 20: the same version check as the actuals grid."""
+    worked_example_configure(organization)
+    loaded = _version(owner_client.get(url(organization)).content.decode())
+    ana = Client()
+    ana.force_login(UserFactory(email="ana@acme.example", first_name="Ana", last_name="Admin"))
+    Membership.unscoped.create(organization=organization, user=User.objects.get(email="ana@acme.example"), role="admin")
+    ana_page = ana.get(url(organization)).content.decode()
+    assert ana.post(
+        url(organization, "save/"), config_post(**{"role-closer-annual_ote": "65000", "version": _version(ana_page)})
+    ).status_code == 302
+    before = tenant_rows_fingerprint()
+
+    response = owner_client.post(
+        url(organization, "save/"), config_post(**{"role-closer-monthly_quota": "6", "version": loaded})
+    )
+
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "The configuration was changed by Ana Admin at " in body
+    assert "while you were editing, so nothing was saved. The saved values are shown under yours" in body
+    closer_ote = body[body.index('name="role-closer-annual_ote"') :]
+    assert 'value="60000"' in closer_ote[:80] and "now saved: 65000" in closer_ote[: closer_ote.index("</div>")]
+    quota = body[body.index('name="role-closer-monthly_quota"') :]
+    assert "now saved: 5" in quota[: quota.index("</div>")]  # typed 6, saved 5
+    assert "now saved" not in body[body.index('name="org-deal_value"') :][:400]  # unchanged by either
+    assert tenant_rows_fingerprint() == before
+
+    # Saving again, from the version the conflict showed, replaces Ana's values knowingly.
+    again = owner_client.post(
+        url(organization, "save/"), config_post(**{"role-closer-monthly_quota": "6", "version": _version(body)})
+    )
+    assert again.status_code == 302
+    assert (role_of(organization, "closer").annual_ote, role_of(organization, "closer").monthly_quota) == (60000, 6)
+
+
+def test_an_htmx_save_over_someone_elses_is_swapped_in_with_the_conflict(owner_client, organization):
+    loaded = _version(owner_client.get(url(organization)).content.decode())
+    SalesRole.unscoped.filter(organization=organization, key="setter").update(name="SDRs")
+
+    response = owner_client.post(
+        url(organization, "save/"), config_post(version=loaded), headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    body = response.content.decode()
+    assert "while you were editing, so nothing was saved" in body and "now saved: SDRs" in body
+    assert role_of(organization, "setter").name == "SDRs"
 
 
 def test_saving_unchanged_values_writes_no_audit(owner_client, organization):
@@ -325,7 +382,7 @@ def test_the_preview_follows_what_is_typed(owner_client, organization):
     assert "Closers: OTE requires 6.2 deals but quota is 5.0" in closer
     # Unsaved values: the recommendations cannot be used until they are saved.
     assert "save them first to use one" in body
-    assert body.count(" disabled>Use this</button>") == 3
+    assert "Use this" not in body and body.count("Save first") >= 3
 
 
 def test_the_preview_of_the_saved_values_keeps_the_recommendations_usable(owner_client, organization):
@@ -335,8 +392,9 @@ def test_the_preview_of_the_saved_values_keeps_the_recommendations_usable(owner_
         url(organization, "preview/"), config_post(), headers={"HX-Request": "true"}
     ).content.decode()
 
-    assert "save them first" not in body
-    assert body.count(">Use this</button>") == 3 and " disabled>Use this" not in body
+    assert "save them first" not in body and "Save first" not in body
+    recommended = body[body.index('class="recommended-table"') : body.index('class="align-table"')]
+    assert recommended.count(">Use this</a>") == 3
 
 
 def test_the_preview_lists_errors_next_to_the_calculations(owner_client, organization):
@@ -360,15 +418,41 @@ def test_the_preview_without_htmx_is_the_full_page_with_the_typed_values(owner_c
 # --- the recommended OTE -------------------------------------------------------------------------
 
 
+def align(client, organization, role: str, field: str = "annual_ote", **headers):
+    """The confirmation of "Use this", then its button's POST, as a person would: returns both answers."""
+    confirm = client.get(url(organization, "align/"), {"role": role, "field": field}, headers=headers)
+    body = confirm.content.decode()
+    version = re.search(r'name="version" value="([^"]+)"', body)
+    posted = client.post(
+        url(organization, "align/"),
+        {"role": role, "field": field, "version": version[1] if version else ""},
+        headers=headers,
+    )
+    return confirm, posted
+
+
+def test_use_this_asks_first_showing_now_and_after_and_changes_nothing(owner_client, organization):
+    worked_example_configure(organization)
+    before = tenant_rows_fingerprint()
+
+    response = owner_client.get(url(organization, "align/"), {"role": "closer", "field": "annual_ote"})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Change the Closers annual OTE?" in body
+    assert "<td class=\"num\" data-now>$60,000.00</td>" in body
+    assert "<td class=\"num\" data-after><strong>$68,040.00</strong></td>" in body
+    assert "Set the annual OTE to $68,040.00" in body
+    assert tenant_rows_fingerprint() == before
+
+
 def test_use_this_sets_the_recommended_ote_and_audits_it(owner_client, owner, organization):
     worked_example_configure(organization)
 
-    response = owner_client.post(
-        url(organization, "use-recommended/"), {"role": "closer"}, headers={"HX-Request": "true"}
-    )
+    _, response = align(owner_client, organization, "closer", **{"HX-Request": "true"})
 
     assert response.status_code == 200
-    assert "Closers: annual OTE set to $68,040.00." in response.content.decode()
+    assert "Closers: annual OTE set from $60,000.00 to $68,040.00." in response.content.decode()
     assert role_of(organization, "closer").annual_ote == Decimal("68040")
     event = AuditEvent.unscoped.get(organization=organization)
     assert (event.action, event.subject, event.field, event.old_value, event.new_value, event.actor) == (
@@ -385,24 +469,82 @@ def test_use_this_sets_the_recommended_ote_and_audits_it(owner_client, owner, or
 def test_use_this_for_the_manager_gives_the_spec_amount_not_the_briefs(owner_client, organization):
     worked_example_configure(organization)
 
-    owner_client.post(url(organization, "use-recommended/"), {"role": "manager"})
+    align(owner_client, organization, "manager")
 
     assert role_of(organization, "manager").annual_ote == Decimal("163296")
+
+
+@pytest.mark.parametrize(
+    ("role", "field", "now", "after", "stored"),
+    [
+        # $60,000 / 12 = $5,000 a month over 5 deals of $11,340: 0.0882 of each deal (the OTE at 4.41 deals).
+        ("closer", "commission_rate", "0.1 (10.00%)", "0.0882 (8.82%)", Decimal("0.0882")),
+        # $48,000 / 12 over 40 meetings, a meeting worth $11,340 x 0.25: 0.0353.
+        ("setter", "commission_rate", "0.05 (5.00%)", "0.0353 (3.53%)", Decimal("0.0353")),
+        # At 10% of $11,340 a deal pays $1,134: $5,000 a month is 4.41 deals.
+        ("closer", "monthly_quota", "5 deals", "4.41 deals", Decimal("4.41")),
+        ("manager", "monthly_quota", "40 team deals", "22.05 team deals", Decimal("22.05")),
+    ],
+)
+def test_the_rate_or_the_quota_that_pays_the_current_ote_at_quota(
+    owner_client, organization, role, field, now, after, stored
+):
+    worked_example_configure(organization)
+
+    confirm, posted = align(owner_client, organization, role, field)
+
+    body = confirm.content.decode()
+    assert f"data-now>{now}</td>" in body and f"data-after><strong>{after}</strong>" in body
+    assert posted.status_code == 302
+    assert getattr(role_of(organization, role), field) == stored
+    assert role_of(organization, role).annual_ote == {"closer": 60000, "setter": 48000, "manager": 90000}[role]
+
+
+def test_an_aligned_role_pays_its_ote_at_quota(owner_client, organization):
+    """What "Use this" promises: after setting the rate, the role's pay at quota is its OTE (to the rate's
+    4 places), which the engine's live calculation shows as a break-even at the quota."""
+    worked_example_configure(organization)
+
+    align(owner_client, organization, "closer", "commission_rate")
+
+    page = owner_client.get(url(organization)).content.decode()
+    closer = page[page.index('id="calc-closer"') : page.index('id="calc-setter"')]
+    assert "5.00 deals" in closer and "Quota and OTE are aligned." in closer
 
 
 def test_use_this_needs_deal_economics_that_pay_something(owner_client, organization):
     page = owner_client.get(url(organization)).content.decode()  # a new organization: deal value 0
     assert "Use this" not in page
 
-    response = owner_client.post(url(organization, "use-recommended/"), {"role": "closer"})
+    confirm = owner_client.get(url(organization, "align/"), {"role": "closer", "field": "annual_ote"})
+    response = owner_client.post(url(organization, "align/"), {"role": "closer", "field": "commission_rate"})
 
-    assert response.status_code == 422
-    assert "set the deal value, the commission rate and the quota first" in response.content.decode()
+    assert confirm.status_code == 422 and response.status_code == 422
+    assert "set the deal value, the commission rate and the quota first" in confirm.content.decode()
+    assert "No commission rate of at most 100% pays this OTE" in response.content.decode()
     assert role_of(organization, "closer").annual_ote == Decimal("60000")
 
 
-def test_use_this_for_an_unknown_role_is_404(owner_client, organization):
-    assert owner_client.post(url(organization, "use-recommended/"), {"role": "nobody"}).status_code == 404
+def test_use_this_for_an_unknown_role_or_value_is_404(owner_client, organization):
+    assert owner_client.post(url(organization, "align/"), {"role": "nobody"}).status_code == 404
+    assert owner_client.get(url(organization, "align/"), {"role": "closer", "field": "name"}).status_code == 404
+
+
+def test_use_this_after_someone_else_changed_the_configuration_asks_again(owner_client, organization):
+    worked_example_configure(organization)
+    confirm = owner_client.get(url(organization, "align/"), {"role": "closer", "field": "annual_ote"})
+    version = re.search(r'name="version" value="([^"]+)"', confirm.content.decode())[1]
+    SalesRole.unscoped.filter(organization=organization, key="closer").update(monthly_quota=Decimal("6"))
+
+    response = owner_client.post(
+        url(organization, "align/"), {"role": "closer", "field": "annual_ote", "version": version}
+    )
+
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "while you were deciding, so nothing was saved" in body
+    assert "data-after><strong>$81,648.00</strong>" in body  # the new proposal: 6 deals x $1,134 x 12
+    assert role_of(organization, "closer").annual_ote == Decimal("60000")
 
 
 # --- roles ---------------------------------------------------------------------------------------
@@ -520,7 +662,7 @@ def test_an_import_needs_a_file(owner_client, organization):
 
 # --- access levels -------------------------------------------------------------------------------
 
-WRITES = ["preview/", "save/", "use-recommended/", "roles/add/", "import/"]
+WRITES = ["preview/", "save/", "align/", "roles/add/", "import/"]
 
 
 @pytest.mark.parametrize("role", [MemberRole.MANAGER, MemberRole.VIEWER])

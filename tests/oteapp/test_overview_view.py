@@ -126,15 +126,15 @@ def test_csv_download_has_a_row_per_role_and_the_summary(owner_client, example):
     assert [row["key"] for row in roles] == ["closer", "setter", "manager"]
     closer, setter, manager = roles
     assert closer["month"] == "2026-10" and closer["name"] == "Closers"
-    assert float(closer["ote_attainment"]) == 1.0206 and float(closer["team_gap"]) == 412.00
-    assert float(closer["break_even_units"]) == 4.41 and float(closer["required_commission_per_unit"]) == 1000
-    assert float(setter["configured_commission_per_unit"]) == 141.75 and setter["status"] == "on_target"
-    assert float(manager["team_gap"]) == -1376.40 and manager["status"] == "off_target"
-    assert float(manager["recommended_annual_ote"]) == 163296
+    assert float(closer["ote_attainment"]) == 1.0206 and float(closer["team_gap (USD)"]) == 412.00
+    assert float(closer["break_even_units"]) == 4.41 and float(closer["required_commission_per_unit (USD)"]) == 1000
+    assert float(setter["configured_commission_per_unit (USD)"]) == 141.75 and setter["status"] == "on_target"
+    assert float(manager["team_gap (USD)"]) == -1376.40 and manager["status"] == "off_target"
+    assert float(manager["recommended_annual_ote (USD)"]) == 163296
     summary = {row["metric"]: row["value"] for row in csv.DictReader(io.StringIO(summary_block))}
-    assert float(summary["total_actual"]) == 36458.10 and float(summary["ebitda"]) == 158661.90
+    assert float(summary["total_actual (USD)"]) == 36458.10 and float(summary["ebitda (USD)"]) == 158661.90
     assert float(summary["team_avg_attainment"]) == 1.0542 and float(summary["ote_pct_of_revenue"]) == 0.1739
-    assert list(summary) == list(example_report(example).summary.to_dict())
+    assert [metric.removesuffix(" (USD)") for metric in summary] == list(example_report(example).summary.to_dict())
 
 
 def test_csv_columns_are_the_contract_role_keys():

@@ -120,7 +120,10 @@ def test_insights_in_engine_order_split_into_headline_and_actions(performance, e
     assert "Need 4.05 more team deals/manager/month" in listing
     assert "or add 0.9 more closers" in listing
     assert "Setters: Exceeding OTE by 24%" in listing
-    assert "OTE is 17.4% of revenue: healthy (under 20%)" in listing
+    assert (
+        "Paying full OTE would cost 17.4% of this month&#x27;s revenue; comp actually earned is 17.9%: "
+        "OTE is healthy (under 20%)" in listing
+    )
     assert listing.index("🚨 Critical") < listing.index("⚠️ Warning") < listing.index("✅ Good")
 
 

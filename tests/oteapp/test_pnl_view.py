@@ -33,7 +33,7 @@ def test_the_month_statement_of_the_worked_example(owner_client, organization):
     for label, figure in rows.items():
         assert figure in section(statement, label, "</tr>"), label
     assert "base" not in statement  # commission-only: no base lines
-    kpis = section(html, 'class="kpis"', '<div class="table-wrap">')
+    kpis = section(html, 'class="kpis"', '<div class="table-wrap" tabindex="0">')
     assert "17.9% of revenue" in kpis
 
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from oteapp.models import OrganizationSettings, SalesRole
-from oteapp.templatetags.ote import MINUS
+from oteapp.number_format import MINUS
 from oteapp.views import whatif
 from tests.oteapp.test_configuration_view import worked_example_actuals, worked_example_configure
 from tests.oteapp.test_whatif_view import scenario_params, url
@@ -150,9 +150,11 @@ def test_a_recalculation_shows_every_figure_formatted(owner_client, worked_examp
         ("Setters · Commission rate: 5.0% →", "6.0%"),
         ("Managers · Annual OTE: $90,000.00 →", "$95,000.00"),
     ]
-    apply_url = f"/o/{worked_example.slug}/what-if/apply/?month=2026-10"
-    assert f'action="{apply_url}"' in html and f'hx-post="{apply_url}"' in html
-    assert '<input type="hidden" name="role-manager-annual_ote" value="95000">' in html
+    apply_url = (
+        f"/o/{worked_example.slug}/what-if/apply/?month=2026-10&amp;deal_value=12000"
+        "&amp;monthly_operating_expenses=9500.5&amp;role-setter-commission_rate=0.06&amp;role-manager-annual_ote=95000"
+    )
+    assert f'href="{apply_url}"' in html and f'hx-get="{apply_url}"' in html
 
 
 def test_base_pay_fewer_reps_and_a_single_closer_needed(owner_client, worked_example):

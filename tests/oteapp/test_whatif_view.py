@@ -1,12 +1,16 @@
 """The What-If tab: a scenario beside the baseline, goal-seek, and applying a scenario."""
 
+import html
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.cache import caches
 
 from accounts.models import MemberRole
-from oteapp.models import AuditEvent, MonthlyActual, Rep
+from oteapp.jobs.snapshots import snapshots_compute
+from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from tests.oteapp.test_configuration_view import (
     _queries,
     member_client,
@@ -19,6 +23,8 @@ from tests.oteapp.test_configuration_view import (
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
 pytestmark = pytest.mark.django_db
+
+OCTOBER = date(2026, 10, 1)
 
 
 def url(organization, name: str = "") -> str:
@@ -195,11 +201,17 @@ def test_apply_writes_the_configuration_part_and_audits_it(owner_client, owner, 
         }
     )
     page = owner_client.get(url(worked_example), params).content.decode()
-    assert "Apply these changes" in page and "$60,000.00 → <strong>$50,000.00</strong>" in page
+    assert "Review and apply…" in page and "$60,000.00 → <strong>$50,000.00</strong>" in page
     reps_before = Rep.unscoped.count(), MonthlyActual.unscoped.count()
+    link = html.unescape(re.search(r'href="([^"]*/what-if/apply/[^"]*)"', page)[1])
+    confirm = owner_client.get(link).content.decode()
+    assert "Apply 3 changes" in confirm and "headcount" not in link
+    version = re.search(r'name="version" value="([^"]+)"', confirm)[1]
 
     response = owner_client.post(
-        url(worked_example, "apply/") + "?month=2026-10", params, headers={"HX-Request": "true"}
+        url(worked_example, "apply/") + "?month=2026-10",
+        dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', confirm)) | {"version": version},
+        headers={"HX-Request": "true"},
     )
 
     assert response.status_code == 200
@@ -217,6 +229,58 @@ def test_apply_writes_the_configuration_part_and_audits_it(owner_client, owner, 
     assert {e.actor for e in events} == {owner}
     # The applied configuration is the new baseline: nothing left to apply.
     assert response.context["changes"] == []
+
+
+def test_apply_on_a_closed_month_changes_only_what_the_scenario_changed(owner_client, owner, worked_example):
+    """Issue 14, item 9: the baseline of a closed month is its frozen configuration; applying a scenario built on it
+    changes in today's configuration only the value typed, never rolls the others back to October's."""
+    snapshots_compute(months_by_organization={worked_example.pk: [OCTOBER]}, now=datetime(2026, 11, 2, tzinfo=UTC))
+    OrganizationSettings.unscoped.filter(organization=worked_example).update(
+        deal_value=Decimal("12500"), monthly_operating_expenses=Decimal("9999")
+    )
+    SalesRole.unscoped.filter(organization=worked_example, key="closer").update(
+        monthly_quota=Decimal("6"), annual_ote=Decimal("66000")
+    )
+    SalesRole.unscoped.filter(organization=worked_example, key="setter").update(annual_ote=Decimal("52000"))
+    # The form as the browser sends it: October's frozen values in every input, and the one the owner changed.
+    params = scenario_params(**{"role-closer-annual_ote": "70000"})
+
+    page = owner_client.get(url(worked_example), params).content.decode()
+
+    items = re.findall(r"<li>(.*?)</li>", page, re.S)
+    listed = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split()) for item in items]
+    assert [item for item in listed if "→" in item] == ["Closers · Annual OTE: $66,000.00 → $70,000.00"]
+    link = html.unescape(re.search(r'href="([^"]*/what-if/apply/[^"]*)"', page)[1])
+    confirm = owner_client.get(link).content.decode()
+    assert "Apply 1 change" in confirm and "data-now>$66,000.00</td>" in confirm
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', confirm))
+    assert set(fields) == {"csrfmiddlewaretoken", "role-closer-annual_ote", "version"}
+
+    response = owner_client.post(url(worked_example, "apply/") + "?month=2026-10", fields)
+
+    assert response.status_code == 302
+    org_settings = settings_of(worked_example)
+    assert (org_settings.deal_value, org_settings.monthly_operating_expenses) == (12500, 9999)
+    closer, setter = role_of(worked_example, "closer"), role_of(worked_example, "setter")
+    assert (closer.annual_ote, closer.monthly_quota, setter.annual_ote) == (70000, 6, 52000)
+    events = AuditEvent.unscoped.filter(organization=worked_example, action="whatif_apply")
+    assert [(e.subject, e.field, e.old_value, e.new_value, e.actor) for e in events] == [
+        ("Closers", "annual_ote", "66000", "70000", owner)
+    ]
+
+
+def test_apply_after_someone_else_changed_the_configuration_asks_again(owner_client, worked_example):
+    page = owner_client.get(url(worked_example), scenario_params(**{"deal_value": "12000"})).content.decode()
+    confirm = owner_client.get(html.unescape(re.search(r'href="([^"]*/what-if/apply/[^"]*)"', page)[1]))
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', confirm.content.decode()))
+    OrganizationSettings.unscoped.filter(organization=worked_example).update(deal_value=Decimal("11500"))
+
+    response = owner_client.post(url(worked_example, "apply/") + "?month=2026-10", fields)
+
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "while you were reviewing, so nothing was saved" in body and "data-now>$11,500.00</td>" in body
+    assert settings_of(worked_example).deal_value == Decimal("11500")
 
 
 def test_apply_without_htmx_redirects_to_the_tab(owner_client, worked_example):
@@ -246,7 +310,7 @@ def test_others_can_run_scenarios_but_not_apply_them(client, worked_example, rol
 
     page = client.get(url(worked_example), params)
     assert page.status_code == 200 and page.context["scenario"] is not None
-    assert "Apply these changes" not in page.content.decode()
+    assert "Review and apply" not in page.content.decode()
 
     before = tenant_rows_fingerprint()
     response = client.post(url(worked_example, "apply/"), params, headers={"HX-Request": "true"})
@@ -254,9 +318,14 @@ def test_others_can_run_scenarios_but_not_apply_them(client, worked_example, rol
     assert tenant_rows_fingerprint() == before
 
 
-def test_the_page_refuses_posts(owner_client, worked_example):
+def test_the_page_refuses_posts_and_a_confirmation_of_nothing_leads_back(owner_client, worked_example):
+    before = tenant_rows_fingerprint()
+
     assert owner_client.post(url(worked_example)).status_code == 405
-    assert owner_client.get(url(worked_example, "apply/")).status_code == 405
+    response = owner_client.get(url(worked_example, "apply/"), {"month": "2026-10"})
+
+    assert response.status_code == 302 and response["Location"] == url(worked_example) + "?month=2026-10"
+    assert tenant_rows_fingerprint() == before
 
 
 # --- query budgets -------------------------------------------------------------------------------
@@ -290,7 +359,7 @@ def test_query_counts_do_not_grow_with_reps_or_months(client, owner, organizatio
     small_counts, large_counts = _counts(client, small), _counts(client, large)
 
     assert small_counts == large_counts
-    # Domain queries: months with actuals, settings, roles, the month's actuals and its active reps.
+    # Domain queries: months with actuals, closed months, settings, roles, the month's actuals and its active reps.
     assert {name: domain for name, (_total, domain) in small_counts.items()} == {
-        "page": 6, "tab": 6, "results": 6, "results_cached": 0
+        "page": 7, "tab": 7, "results": 7, "results_cached": 0
     }

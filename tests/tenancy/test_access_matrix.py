@@ -23,13 +23,14 @@ RANK = {VIEWER: 0, MANAGER: 1, ADMIN: 2, OWNER: 3}
 # Who may POST to each unsafe endpoint (this level and above).
 MINIMUM_LEVEL = {
     "oteapp:actuals_row": MANAGER,
+    "oteapp:actuals_row_remove": MANAGER,
     "oteapp:actuals_rep_create": MANAGER,
     "oteapp:actuals_rep_end": MANAGER,
     "oteapp:actuals_upload": MANAGER,
     "oteapp:actuals_upload_apply": MANAGER,
     "oteapp:configuration_preview": ADMIN,
     "oteapp:configuration_save": ADMIN,
-    "oteapp:configuration_use_recommended": ADMIN,
+    "oteapp:configuration_align": ADMIN,
     "oteapp:configuration_role_add": ADMIN,
     "oteapp:configuration_import": ADMIN,
     "oteapp:whatif_apply": ADMIN,
@@ -48,6 +49,8 @@ MINIMUM_LEVEL = {
 READ_LEVEL = {
     "oteapp:actuals_upload": MANAGER,
     "oteapp:audit": ADMIN,
+    "oteapp:configuration_align": ADMIN,  # the confirmation of "Use this"
+    "oteapp:whatif_apply": ADMIN,  # the confirmation of applying a scenario
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,
     "accounts:organization_settings": OWNER,
@@ -82,7 +85,7 @@ def world():
 
 
 # The least a request needs to reach the permission check rather than a 404 for a missing object.
-BODIES = {"oteapp:configuration_use_recommended": {"role": "closer"}}
+BODIES = {"oteapp:configuration_align": {"role": "closer", "field": "annual_ote"}}
 
 
 def url_for(route: Route, world: dict) -> str:
