@@ -4,6 +4,7 @@ so each table can later be distributed by organization_id (Citus)."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.tenancy import TenantModel
@@ -34,6 +35,12 @@ class OrganizationSettings(TenantModel):
     on_target_threshold = models.DecimalField(**RATIO, default=Decimal("1.00"))
     at_risk_threshold = models.DecimalField(**RATIO, default=Decimal("0.85"))
     misalignment_tolerance = models.DecimalField(**RATIO, default=Decimal("0.10"))
+    # The month a fiscal year starts in (1 = January): quarters and year to date follow it (SPEC section 14).
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    # Whether members with the rep access level may open the leaderboard (names and attainment, never earnings).
+    leaderboard_visible_to_reps = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -73,7 +80,15 @@ class Rep(TenantModel):
     email = models.EmailField(blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    # The rep's own plan (SPEC section 14): each figure set here replaces the role's for this rep; null = the role's.
+    annual_ote = models.DecimalField(**MONEY, null=True, blank=True)
+    annual_base = models.DecimalField(**MONEY, null=True, blank=True)
+    monthly_quota = models.DecimalField(**UNITS, null=True, blank=True)
+    commission_rate = models.DecimalField(**RATIO, null=True, blank=True)
+    monthly_draw = models.DecimalField(**MONEY, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    PLAN_FIELDS = ("annual_ote", "annual_base", "monthly_quota", "commission_rate", "monthly_draw")
 
     class Meta:
         ordering = ["name"]

@@ -1,10 +1,12 @@
 """Reads of the domain. A month's report loads in a constant number of queries, whatever the number
 of reps, and is computed by the one engine."""
 
+import functools
 import hashlib
 import json
+import operator
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -46,7 +48,8 @@ def organization_roles(*, organization: Organization) -> list[SalesRole]:
 # What the Configuration tab edits: their values make the configuration's version.
 VERSIONED_SETTINGS = (
     "currency", "timezone", "deal_value", "meeting_to_deal_rate", "comp_model", "monthly_operating_expenses",
-    "on_target_threshold", "at_risk_threshold", "misalignment_tolerance",
+    "on_target_threshold", "at_risk_threshold", "misalignment_tolerance", "fiscal_year_start",
+    "leaderboard_visible_to_reps",
 )
 VERSIONED_ROLE_FIELDS = (
     "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
@@ -101,8 +104,42 @@ def role_config(role: SalesRole) -> engine.RoleConfig:
     )
 
 
-def config_from_models(*, settings: OrganizationSettings, roles: list[SalesRole]) -> engine.OrgConfig:
-    """From the models, or from rows of SETTINGS_FIELDS and ROLE_FIELDS with the same attribute names."""
+# The rep's own plan figures (SPEC section 14), in engine.RepPlan.FIELDS order.
+REP_PLAN_FIELDS = Rep.PLAN_FIELDS
+_ANY_PLAN = functools.reduce(operator.or_, (Q(**{f"{name}__isnull": False}) for name in REP_PLAN_FIELDS))
+
+
+def rep_plan_of(values: Iterable[Decimal | None]) -> engine.RepPlan | None:
+    """The engine's plan from the REP_PLAN_FIELDS values of a rep (None when none is set)."""
+    plan = engine.RepPlan(**dict(zip(REP_PLAN_FIELDS, values, strict=True)))
+    return plan if plan.overridden() else None
+
+
+def rep_plans_from_rows(rows: Iterable[tuple]) -> dict[int, engine.RepPlan]:
+    """{rep id: plan} from rows of (rep id, *REP_PLAN_FIELDS); reps without an override are left out."""
+    plans = {}
+    for rep_id, *values in rows:
+        plan = rep_plan_of(values)
+        if plan is not None:
+            plans[rep_id] = plan
+    return plans
+
+
+def organization_rep_plans_get(*, organization: Organization) -> dict[int, engine.RepPlan]:
+    """One query: the plans of the organization's reps that have their own figures (active or not: a closed
+    month's report can name a rep who has left since)."""
+    rows = Rep.objects.filter(organization=organization).filter(_ANY_PLAN).values_list("pk", *REP_PLAN_FIELDS)
+    return rep_plans_from_rows(rows)
+
+
+def config_from_models(
+    *,
+    settings: OrganizationSettings,
+    roles: list[SalesRole],
+    rep_plans: Mapping[int, engine.RepPlan] | None = None,
+) -> engine.OrgConfig:
+    """From the models, or from rows of SETTINGS_FIELDS and ROLE_FIELDS with the same attribute names; `rep_plans`
+    are the reps' own plans (organization_rep_plans_get), part of the configuration so a closed month pins them."""
     return engine.OrgConfig(
         deal_value=settings.deal_value,
         meeting_to_deal_rate=settings.meeting_to_deal_rate,
@@ -113,14 +150,16 @@ def config_from_models(*, settings: OrganizationSettings, roles: list[SalesRole]
         at_risk_threshold=settings.at_risk_threshold,
         misalignment_tolerance=settings.misalignment_tolerance,
         currency=settings.currency,
+        rep_plans=dict(rep_plans or {}),
     )
 
 
 def organization_config_get(*, organization: Organization) -> engine.OrgConfig:
-    """Two queries: the settings and the roles."""
+    """Three queries: the settings, the roles and the reps' own plans."""
     return config_from_models(
         settings=organization_settings_get(organization=organization),
         roles=organization_roles(organization=organization),
+        rep_plans=organization_rep_plans_get(organization=organization),
     )
 
 
@@ -249,7 +288,7 @@ def pinned_configs_get(*, organization: Organization, months: list[date]) -> dic
 
 
 def month_report_get(*, organization: Organization, month: date, config: engine.OrgConfig | None = None) -> MonthReport:
-    """Five queries (two when the configuration is given), constant in reps and months. Without a given
+    """Six queries (two when the configuration is given), constant in reps and months. Without a given
     configuration, a closed month uses the one frozen with its snapshot, else today's."""
     if config is None:
         config = pinned_configs_get(organization=organization, months=[month]).get(month) or organization_config_get(
@@ -322,8 +361,8 @@ def latest_month_with_actuals(*, organization: Organization) -> date | None:
 def month_reports_get(
     *, organization: Organization, months: list[date], config: engine.OrgConfig | None = None
 ) -> list[MonthReport]:
-    """The reports of `months`, in that order, in five queries however many months and reps there are
-    (none for no months): the configurations frozen with closed months and today's (three, unless one
+    """The reports of `months`, in that order, in six queries however many months and reps there are
+    (none for no months): the configurations frozen with closed months and today's (four, unless one
     is given), every month's actuals (one) and the reps employed in any of the months (one); then the
     engine once per month."""
     if not months:
@@ -371,7 +410,7 @@ class Pnl:
 
 
 def pnl_get(*, organization: Organization, month: date, span: int = 12) -> Pnl:
-    """The month's P&L and the trailing `span` months' (five queries). Months without actuals are
+    """The month's P&L and the trailing `span` months' (six queries). Months without actuals are
     shown but left out of the total: before a team records anything there is no P&L to speak of."""
     reports = month_reports_get(organization=organization, months=trailing_months(month, span))
     # One configuration for the whole span, so every month has the same roles in the same order.

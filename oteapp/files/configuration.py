@@ -3,9 +3,14 @@
 An import is validated as a whole against the organization's current state before anything is written, then
 applied in one transaction, so a bad file changes nothing. Semantics of an import:
 
-- 2.0: settings, roles and reps given in the file are set; anything omitted keeps its current value (a new
-  role or rep starts from the model defaults). Roles are matched by key and reps by name; roles and reps
-  absent from the file are left alone, never deleted. Role order follows the file.
+- 2.0: the file is the configuration (SPEC section 14). Settings, roles and reps given in the file are set; a
+  field omitted keeps its current value (a new role or rep starts from the model defaults). Roles are matched
+  by key and reps by name. When the file has `roles`, the organization's roles are the file's: a role left out
+  is deleted when no rep (active or ended) belongs to it once the file is applied, and when one does, the
+  whole file is refused naming the role and its reps. Reps left out are kept (their actuals are history).
+  A rep's `plan` (its own annual_ote, annual_base, monthly_quota, commission_rate, monthly_draw) is set to
+  exactly the keys it gives, the others back to the role's; a rep without `plan` keeps its plan. Role order
+  follows the file.
 - 1.1: only the six `ote_quotas` values are imported, onto the role of that kind whose key is the kind
   (`closer`, `setter`, `manager`), or else onto the organization's only role of that kind. Other keys of
   the old dashboard are ignored and reported as notices.
@@ -14,6 +19,7 @@ Export writes numbers as JSON numbers: every stored value has at most 14 signifi
 of at most 15 significant digits prints back to the same decimal, so export → import → export is exact.
 """
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -26,6 +32,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import RestrictedError
 
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
@@ -78,6 +85,7 @@ class ImportResult:
     settings_updated: int = 0
     roles_created: int = 0
     roles_updated: int = 0
+    roles_deleted: int = 0
     reps_created: int = 0
     reps_updated: int = 0
     actuals_created: int = 0
@@ -90,6 +98,7 @@ class ImportResult:
             (self.settings_updated, "setting", "updated"),
             (self.roles_created, "role", "created"),
             (self.roles_updated, "role", "updated"),
+            (self.roles_deleted, "role", "deleted"),
             (self.reps_created, "rep", "created"),
             (self.reps_updated, "rep", "updated"),
             (self.actuals_created, "actuals row", "created"),
@@ -153,6 +162,8 @@ def config_export(*, organization: Organization) -> dict[str, Any]:
             "on_target_threshold": _json_number(settings.on_target_threshold),
             "at_risk_threshold": _json_number(settings.at_risk_threshold),
             "misalignment_tolerance": _json_number(settings.misalignment_tolerance),
+            "fiscal_year_start": settings.fiscal_year_start,
+            "leaderboard_visible_to_reps": settings.leaderboard_visible_to_reps,
         },
         "roles": {role.key: _role_export(role) for role in organization_roles(organization=organization)},
         "reps": [
@@ -162,6 +173,9 @@ def config_export(*, organization: Organization) -> dict[str, Any]:
                 "role": rep.role.key,
                 "start_date": rep.start_date.isoformat() if rep.start_date else None,
                 "end_date": rep.end_date.isoformat() if rep.end_date else None,
+                "plan": {
+                    name: _json_number(getattr(rep, name)) for name in Rep.PLAN_FIELDS if getattr(rep, name) is not None
+                },
             }
             for rep in reps
         ],
@@ -195,6 +209,7 @@ MONEY = _Number(places=2, max_digits=14)
 UNITS = _Number(places=2, max_digits=12)
 FRACTION = _Number(places=4, max_digits=9, maximum=Decimal(1))
 POSITIVE_RATIO = _Number(places=4, max_digits=9, positive=True)
+POSITIVE_UNITS = _Number(places=2, max_digits=12, positive=True)
 RATIO = _Number(places=4, max_digits=9)
 MAX_RAMP_MONTHS = 36
 MAX_TIERS = 20
@@ -207,10 +222,22 @@ SETTING_NUMBERS = {
     "at_risk_threshold": RATIO,
     "misalignment_tolerance": FRACTION,
 }
-SETTING_FIELDS = ("currency", "timezone", "comp_model", *SETTING_NUMBERS)
+SETTING_FIELDS = (
+    "currency", "timezone", "comp_model", *SETTING_NUMBERS, "fiscal_year_start", "leaderboard_visible_to_reps",
+)
 ROLE_NUMBERS = {"annual_ote": MONEY, "annual_base": MONEY, "monthly_quota": UNITS, "commission_rate": FRACTION}
 ROLE_FIELDS = ("name", "kind", *ROLE_NUMBERS, "ramp", "accelerators")
-REP_FIELDS = ("name", "email", "role", "start_date", "end_date")
+REP_FIELDS = ("name", "email", "role", "start_date", "end_date", "plan")
+# A rep's own plan: blank (absent or null) is the role's figure. A quota of 0 would leave the rep no attainment.
+REP_PLAN_NUMBERS = {
+    "annual_ote": MONEY,
+    "annual_base": MONEY,
+    "monthly_quota": POSITIVE_UNITS,
+    "commission_rate": FRACTION,
+    "monthly_draw": MONEY,
+}
+# At most this many of a role's reps are named when a file leaves out a role they belong to.
+REPS_NAMED = 10
 LEGACY_FIELDS = {
     "closer_ote": (RoleKind.CLOSER, "annual_ote", MONEY),
     "closer_quota_deals": (RoleKind.CLOSER, "monthly_quota", UNITS),
@@ -375,6 +402,7 @@ class _RepPlan:
     name: str
     rep: Rep | None  # None: to be created
     values: dict[str, Any] = field(default_factory=dict)
+    path: str = ""  # where the file lists the rep, for errors
 
 
 @dataclass
@@ -385,6 +413,7 @@ class _Plan:
     role_plans: list[_RolePlan] = field(default_factory=list)
     rep_plans: list[_RepPlan] = field(default_factory=list)
     role_order: list[str] | None = None  # a 2.0 file's roles, in display order
+    roles_to_delete: list[SalesRole] = field(default_factory=list)  # roles a 2.0 file leaves out
     notices: list[str] = field(default_factory=list)
 
 
@@ -416,6 +445,21 @@ def _settings_plan(plan: _Plan, raw: object, problems: _Problems) -> None:
             number = problems.number(f"organization.{name}", section[name], spec)
             if number is not None:
                 values[name] = number
+    if "fiscal_year_start" in section:
+        value = section["fiscal_year_start"]
+        if not isinstance(value, bool) and isinstance(value, Decimal | int) and value in range(1, 13):
+            values["fiscal_year_start"] = int(value)
+        else:
+            problems.add(
+                "organization.fiscal_year_start",
+                f"must be the month the fiscal year starts in, 1 (January) to 12, got {shown(value)}",
+            )
+    if "leaderboard_visible_to_reps" in section:
+        value = section["leaderboard_visible_to_reps"]
+        if isinstance(value, bool):
+            values["leaderboard_visible_to_reps"] = value
+        else:
+            problems.add("organization.leaderboard_visible_to_reps", f"must be true or false, got {shown(value)}")
     on_target = values.get("on_target_threshold", plan.settings.on_target_threshold)
     at_risk = values.get("at_risk_threshold", plan.settings.at_risk_threshold)
     if at_risk > on_target:
@@ -511,7 +555,7 @@ def _rep_plan(
         problems.add(f"{path}.name", f"{shown(name)} is already listed at reps[{seen[name]}]")
         return
     seen[name] = index
-    rep_plan = _RepPlan(name=name, rep=reps.get(name))
+    rep_plan = _RepPlan(name=name, rep=reps.get(name), path=path)
     values = rep_plan.values
     if "role" in section:
         if section["role"] in role_keys:
@@ -539,7 +583,69 @@ def _rep_plan(
     end = values.get("end_date", rep_plan.rep.end_date if rep_plan.rep else None)
     if start and end and end < start:
         problems.add(f"{path}.end_date", f"{end.isoformat()} is before the start date {start.isoformat()}")
+    if "plan" in section:
+        _rep_own_plan(f"{path}.plan", section["plan"], values, problems)
     plan.rep_plans.append(rep_plan)
+
+
+def _rep_own_plan(path: str, raw: object, values: dict[str, Any], problems: _Problems) -> None:
+    """A rep's `plan`: exactly the figures it gives; every other one goes back to the role's (None)."""
+    section = problems.obj(path, raw, REP_PLAN_NUMBERS)
+    if section is None:
+        return
+    for name, spec in REP_PLAN_NUMBERS.items():
+        value = section.get(name)
+        values[name] = None if value is None else problems.number(f"{path}.{name}", value, spec)
+
+
+def _roles_to_delete(plan: _Plan, organization: Organization, kept: set[str], problems: _Problems) -> None:
+    """The roles the file leaves out, to delete; refused (naming each role and its reps) when a rep, active or
+    ended, would still belong to one once the file's reps are placed. One query."""
+    left_out = {key: role for key, role in plan.roles.items() if key not in kept}
+    if not left_out:
+        return
+    moved = {rep_plan.name for rep_plan in plan.rep_plans if rep_plan.values.get("role") in kept}
+    staffed: dict[str, list[str]] = {}
+    reps = Rep.objects.filter(organization=organization, role__in=left_out.values()).order_by("name")
+    for name, key in reps.values_list("name", "role__key"):
+        if name not in moved:
+            staffed.setdefault(key, []).append(name)
+    for key, role in left_out.items():
+        names = staffed.get(key)
+        if not names:
+            plan.roles_to_delete.append(role)
+            continue
+        listed = ", ".join(names[:REPS_NAMED])
+        if len(names) > REPS_NAMED:
+            listed += f" and {len(names) - REPS_NAMED:,} more"
+        problems.add(
+            "roles",
+            f"the file leaves out the role {key} ({role.name}), which {len(names):,} rep"
+            f"{'' if len(names) == 1 else 's'} still belong{'s' if len(names) == 1 else ''} to: {listed}; "
+            "keep the role in the file or move its reps to another role",
+        )
+
+
+def _check_rep_base_within_ote(plan: _Plan, problems: _Problems) -> None:
+    """A rep's own base must not exceed their own OTE, each the rep's figure or else their role's (as the file
+    leaves it)."""
+    role_values = {role_plan.key: role_plan.values for role_plan in plan.role_plans}
+    for rep_plan in plan.rep_plans:
+        values = rep_plan.values
+        if values.get("annual_ote") is None and values.get("annual_base") is None:
+            continue
+        key = values.get("role") or (rep_plan.rep.role.key if rep_plan.rep else None)
+        role = plan.roles.get(key)
+        given = role_values.get(key, {})
+        role_ote = given.get("annual_ote", role.annual_ote if role else Decimal(0))
+        role_base = given.get("annual_base", role.annual_base if role else Decimal(0))
+        ote = values.get("annual_ote") if values.get("annual_ote") is not None else role_ote
+        base = values.get("annual_base") if values.get("annual_base") is not None else role_base
+        if ote is not None and base is not None and base > ote:
+            problems.add(
+                f"{rep_plan.path}.plan.annual_base",
+                f"the rep's annual base ({decimal_text(base)}) must not exceed their annual OTE ({decimal_text(ote)})",
+            )
 
 
 def _legacy_plan(plan: _Plan, raw: dict[str, Any], problems: _Problems) -> None:
@@ -591,7 +697,7 @@ def _check_base_within_ote(plan: _Plan, problems: _Problems) -> None:
             problems.add(path, f"annual_base ({decimal_text(base)}) must not exceed annual_ote ({decimal_text(ote)})")
 
 
-def _plan(*, organization: Organization, data: bytes | str) -> _Plan:
+def _plan(*, organization: Organization, data: bytes | str, lock: bool = True) -> _Plan:
     raw = _decode_json(data)
     if not isinstance(raw, dict):
         raise ConfigImportError([f"not a configuration file: expected a JSON object, got {shown(raw)}"])
@@ -603,7 +709,9 @@ def _plan(*, organization: Organization, data: bytes | str) -> _Plan:
     problems = _Problems()
     plan = _Plan(
         # Locked: concurrent imports into one organization run one after the other, each planning on fresh rows.
-        settings=OrganizationSettings.objects.select_for_update().get(organization=organization),
+        settings=(
+            OrganizationSettings.objects.select_for_update() if lock else OrganizationSettings.objects
+        ).get(organization=organization),
         roles={role.key: role for role in organization_roles(organization=organization)},
     )
     if str(version) == LEGACY_VERSION:
@@ -611,6 +719,7 @@ def _plan(*, organization: Organization, data: bytes | str) -> _Plan:
     else:
         _current_plan(plan, raw, organization, problems)
     _check_base_within_ote(plan, problems)
+    _check_rep_base_within_ote(plan, problems)
     problems.raise_any()
     return plan
 
@@ -622,13 +731,17 @@ def _current_plan(plan: _Plan, raw: dict[str, Any], organization: Organization, 
     if "organization" in raw:
         _settings_plan(plan, raw["organization"], problems)
     raw_roles = raw.get("roles", {})
+    roles_given = "roles" in raw
     if not isinstance(raw_roles, dict):
         problems.add("roles", f"must be an object keyed by role key, got {shown(raw_roles)}")
-        raw_roles = {}
+        raw_roles, roles_given = {}, False
     max_roles, max_reps = django_settings.IMPORT_MAX_ROLES, django_settings.IMPORT_MAX_REPS
     if len(raw_roles) > max_roles:
         problems.add("roles", f"the file has {len(raw_roles):,} roles; an import takes at most {max_roles:,}")
-        raw_roles = {}
+        raw_roles, roles_given = {}, False
+    if roles_given and not raw_roles:
+        problems.add("roles", "a configuration needs at least one role")
+        roles_given = False
     if raw_roles:
         plan.role_order = list(raw_roles)
     for key, raw_role in raw_roles.items():
@@ -649,9 +762,12 @@ def _current_plan(plan: _Plan, raw: dict[str, Any], organization: Organization, 
         rep.name: rep for rep in Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     }
     seen: dict[str, int] = {}
-    role_keys = set(plan.roles) | set(raw_roles)
+    # A file with roles names every role there will be; reps can only be placed in those.
+    role_keys = set(raw_roles) if roles_given else set(plan.roles)
     for index, raw_rep in enumerate(raw_reps):
         _rep_plan(plan, index, raw_rep, reps, role_keys, seen, problems)
+    if roles_given:
+        _roles_to_delete(plan, organization, set(raw_roles), problems)
 
 
 # --- apply ----------------------------------------------------------------------------------------
@@ -709,6 +825,7 @@ def _apply(*, organization: Organization, plan: _Plan, actor: User | None) -> Im
 
     roles = _apply_roles(organization=organization, plan=plan, result=result, record=record)
     _apply_reps(organization=organization, plan=plan, roles=roles, result=result, record=record)
+    _delete_roles(organization=organization, plan=plan, result=result, record=record)
     audit_events_create(organization=organization, actor=actor, action=AUDIT_ACTION, changes=audit)
     return result
 
@@ -775,6 +892,90 @@ def _apply_reps(
     if changed:
         Rep.objects.bulk_update(changed, sorted(fields))
     result.reps_created, result.reps_updated = len(new_reps), len(changed)
+
+
+def _delete_roles(*, organization: Organization, plan: _Plan, result: ImportResult, record: _Recorder) -> None:
+    """The roles the file leaves out, after its reps have moved: no rep belongs to them (checked by _plan; a rep
+    added to one meanwhile makes the database refuse, and the whole import with it)."""
+    if not plan.roles_to_delete:
+        return
+    try:
+        with transaction.atomic():
+            doomed = [role.pk for role in plan.roles_to_delete]
+            SalesRole.objects.filter(organization=organization, pk__in=doomed).delete()
+    except RestrictedError:
+        problem = "roles: a rep was added meanwhile to a role this file leaves out; import the file again"
+        raise ConfigImportError([problem]) from None
+    for role in plan.roles_to_delete:
+        record(f"role {role.key}", [("deleted", role.name, "")])
+    result.roles_deleted = len(plan.roles_to_delete)
+
+
+# --- preview --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """One value an import would change, as text (old is "" for something new)."""
+
+    subject: str
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ConfigPreview:
+    """Everything `config_import` would do with the same file, for the page to show before it is applied."""
+
+    settings: list[ConfigChange]
+    roles_to_create: list[str]  # role keys
+    role_changes: list[ConfigChange]  # new roles' values included
+    roles_to_delete: list[tuple[str, str]]  # (key, name)
+    reps_to_create: list[str]  # rep names
+    rep_changes: list[ConfigChange]  # new reps' values included
+    notices: list[str]
+
+    @property
+    def changes(self) -> int:
+        return len(self.settings) + len(self.role_changes) + len(self.roles_to_delete) + len(self.rep_changes)
+
+    def fingerprint(self) -> str:
+        """What the preview promised: applying refuses to make a different change set without a new look."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:32]
+
+
+def _preview_changes(subject: str, instance: object | None, values: dict[str, Any]) -> list[ConfigChange]:
+    return [
+        ConfigChange(subject, name, _audit_text(getattr(old, "key", old)), _audit_text(getattr(new, "key", new)))
+        for name, old, new in _changes(instance, values)
+    ]
+
+
+def config_import_preview(*, organization: Organization, data: bytes | str) -> ConfigPreview:
+    """Validate the file as `config_import` does and list what it would change, writing nothing; raises
+    ConfigImportError like the import."""
+    require_organization_context(organization)
+    plan = _plan(organization=organization, data=data, lock=False)
+    role_changes: list[ConfigChange] = []
+    for role_plan in plan.role_plans:
+        role_changes += _preview_changes(f"role {role_plan.key}", role_plan.role, role_plan.values)
+    rep_changes: list[ConfigChange] = []
+    for rep_plan in plan.rep_plans:
+        rep = rep_plan.rep
+        values = {name: value for name, value in rep_plan.values.items() if rep or value is not None}
+        if rep is not None and values.get("role") == rep.role.key:
+            del values["role"]  # the file names the role by key, the rep holds the role itself
+        rep_changes += _preview_changes(f"rep {rep_plan.name}", rep, values)
+    return ConfigPreview(
+        settings=_preview_changes("organization", plan.settings, plan.setting_values),
+        roles_to_create=[role_plan.key for role_plan in plan.role_plans if role_plan.role is None],
+        role_changes=role_changes,
+        roles_to_delete=[(role.key, role.name) for role in plan.roles_to_delete],
+        reps_to_create=[rep_plan.name for rep_plan in plan.rep_plans if rep_plan.rep is None],
+        rep_changes=rep_changes,
+        notices=plan.notices,
+    )
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ from oteapp import engine
 from oteapp.engine.report import build
 from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
 from oteapp.months import format_month, parse_month
-from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models
+from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models, rep_plan_of
 from oteapp.services.audit import audit_changes
 
 logger = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ class _Inputs:
     # (it would drop any active rep that has a row).
     actuals: dict[tuple[int, date], list[engine.RepMonth]] = field(default_factory=lambda: defaultdict(list))
     missing: dict[tuple[int, date], list[engine.ActiveRep]] = field(default_factory=lambda: defaultdict(list))
+    rep_plans_of: dict[int, dict[int, engine.RepPlan]] = field(default_factory=lambda: defaultdict(dict))
 
 
 def _snapshot_json(data: object) -> str:
@@ -181,7 +182,11 @@ def _compute(
                         config = engine.config_from_dict(snapshot.config)
                     else:
                         if current is None:
-                            current = config_from_models(settings=org_settings, roles=inputs.roles_of[org_id])
+                            current = config_from_models(
+                                settings=org_settings,
+                                roles=inputs.roles_of[org_id],
+                                rep_plans=inputs.rep_plans_of.get(org_id),
+                            )
                         config = current
                     report = engine.compute_report(
                         config=config,
@@ -262,8 +267,10 @@ JOIN oteapp_salesrole r ON r.id = p.role_id
 WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month >= %(first)s
   AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
 """
+# Each rep's own plan figures (selectors.REP_PLAN_FIELDS) come with it: the open months' configuration holds them.
 _REPS_SQL = """
-SELECT p.organization_id, p.id, p.name, r.key, p.start_date, p.end_date
+SELECT p.organization_id, p.id, p.name, r.key, p.start_date, p.end_date,
+       p.annual_ote, p.annual_base, p.monthly_quota, p.commission_rate, p.monthly_draw
 FROM oteapp_rep p
 JOIN oteapp_salesrole r ON r.id = p.role_id
 WHERE p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
@@ -296,6 +303,7 @@ def _load(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, n
         reps = cursor.fetchall()
     _add_rows(inputs, _rep_months(actuals), open_from=first_open if wanted is None else None)
     _add_missing(inputs, reps)
+    _add_rep_plans(inputs, reps)
     return inputs
 
 
@@ -323,20 +331,28 @@ def _add_rows(
             wanted[org_id].add(month)
 
 
+_EMPLOYED = len(EmployedRep._fields)  # a _REPS_SQL row: EmployedRep's columns, then the plan's
+
+
+def _add_rep_plans(inputs: _Inputs, reps: Iterable[tuple]) -> None:
+    """Each organization's reps that have their own plan figures, for its current configuration."""
+    for row in reps:
+        plan = rep_plan_of(row[_EMPLOYED:])
+        if plan is not None:
+            inputs.rep_plans_of[row[0]][row[1]] = plan
+
+
 def _add_missing(inputs: _Inputs, reps: Iterable[tuple]) -> None:
     """The reps active in each wanted month without an actuals row (the engine lists them as missing).
-    `reps` are rows of selectors.EMPLOYED_REP_FIELDS; most have a row, so only the others become EmployedRep."""
+    `reps` are rows of _REPS_SQL; most have a row, so only the others become EmployedRep."""
     reps_of: dict[int, list[tuple]] = defaultdict(list)
     for rep in reps:
         reps_of[rep[0]].append(rep)
     for org_id, months in inputs.wanted.items():
         for month in months:
             reported = {row.rep_id for row in inputs.actuals.get((org_id, month), ())}
-            inputs.missing[(org_id, month)] = [
-                employed.as_active()
-                for employed in (EmployedRep._make(rep) for rep in reps_of[org_id] if rep[1] not in reported)
-                if employed.active_in(month)
-            ]
+            unreported = (EmployedRep._make(rep[:_EMPLOYED]) for rep in reps_of[org_id] if rep[1] not in reported)
+            inputs.missing[(org_id, month)] = [rep.as_active() for rep in unreported if rep.active_in(month)]
 
 
 # Rows per INSERT/UPDATE statement (about 70 kilobytes of JSON for small organizations): small, because the

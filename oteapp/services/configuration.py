@@ -1,5 +1,6 @@
 """Configuration writes: the Configuration tab's save, aligning a role's OTE, rate or quota ("use this"),
-new roles, the import of a file, and a What-If scenario applied to the configuration.
+new and deleted roles, a rep's own plan, the import of a file (after its preview), and a What-If scenario applied
+to the configuration.
 
 Every write locks the rows it changes, audits each changed value (old → new) and asks for the
 snapshots to be recomputed; nothing is written when nothing changed. A write made from a page names the
@@ -8,6 +9,7 @@ else changed the configuration since, nothing is written and ConfigurationConfli
 actuals grid does for a row.
 """
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -21,13 +23,21 @@ from accounts.models import Organization, User
 from oteapp import engine
 from oteapp.engine.numbers import MONEY, RATIO, UNITS, quantize
 from oteapp.files.configuration import AUDIT_ACTION as ACTION_CONFIG_IMPORT
-from oteapp.files.configuration import ImportResult, config_import, decimal_text
+from oteapp.files.configuration import (
+    ConfigPreview,
+    ImportResult,
+    config_import,
+    config_import_preview,
+    decimal_text,
+)
 from oteapp.jobs.snapshots import snapshots_refresh_request
-from oteapp.models import AuditEvent, OrganizationSettings, SalesRole
+from oteapp.models import AuditEvent, OrganizationSettings, Rep, SalesRole
 from oteapp.selectors import config_from_models, configuration_version
 
 ACTION_CONFIG_UPDATE = "config_update"
 ACTION_WHATIF_APPLY = "whatif_apply"
+ACTION_ROLE_DELETE = "role_delete"
+ACTION_REP_PLAN = "rep_plan_update"
 SETTINGS_SUBJECT = "Organization settings"
 SETTINGS_FIELDS = frozenset(
     {
@@ -40,6 +50,8 @@ SETTINGS_FIELDS = frozenset(
         "on_target_threshold",
         "at_risk_threshold",
         "misalignment_tolerance",
+        "fiscal_year_start",
+        "leaderboard_visible_to_reps",
     }
 )
 ROLE_FIELDS = frozenset(
@@ -47,7 +59,7 @@ ROLE_FIELDS = frozenset(
 )
 MONEY_LIMIT = Decimal(10) ** 12  # a MONEY column: 14 digits, 2 of them cents
 UNITS_LIMIT = Decimal(10) ** 10  # a UNITS column: 12 digits, 2 of them decimals
-CONFIGURATION_ACTIONS = (ACTION_CONFIG_UPDATE, ACTION_WHATIF_APPLY, ACTION_CONFIG_IMPORT)
+CONFIGURATION_ACTIONS = (ACTION_CONFIG_UPDATE, ACTION_WHATIF_APPLY, ACTION_CONFIG_IMPORT, ACTION_ROLE_DELETE)
 ALIGNABLE_FIELDS = ("annual_ote", "commission_rate", "monthly_quota")
 
 
@@ -57,6 +69,43 @@ class ConfigurationError(ValueError):
 
 class UnknownRole(ConfigurationError):
     """The organization has no role with that key."""
+
+
+class UnknownRep(ConfigurationError):
+    """The organization has no rep with that id."""
+
+
+class RoleInUse(ConfigurationError):
+    """A role that reps (active or ended) belong to cannot be deleted; `reps` are their names."""
+
+    def __init__(self, role: SalesRole, reps: list[str]) -> None:
+        self.role = role
+        self.reps = reps
+        listed = ", ".join(reps[:10]) + (f" and {len(reps) - 10:,} more" if len(reps) > 10 else "")
+        super().__init__(
+            f"{role.name} cannot be deleted: {len(reps):,} rep{'' if len(reps) == 1 else 's'} belong"
+            f"{'s' if len(reps) == 1 else ''} to it ({listed}). Move them to another role first."
+        )
+
+
+class ImportPreviewChanged(ConfigurationError):
+    """The stored configuration changed since the import's preview, so the file would now change something else;
+    nothing was written. `preview` is what the file would do now."""
+
+    def __init__(self, preview: ConfigPreview) -> None:
+        self.preview = preview
+        super().__init__("The configuration changed since your preview; check the changes again before applying.")
+
+
+class RepPlanConflict(ConfigurationError):
+    """The rep's plan changed since the page that sent the write was loaded; nothing was written. `rep` is the rep
+    as it is now."""
+
+    def __init__(self, rep: Rep, *, changed_by: str | None, changed_at: datetime | None) -> None:
+        self.rep = rep
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        super().__init__(f"{rep.name}'s plan was changed by someone else since you loaded it.")
 
 
 class ConfigurationConflict(ConfigurationError):
@@ -321,12 +370,143 @@ def role_create(*, organization: Organization, actor: User | None, key: str, nam
     return role
 
 
-def configuration_import(*, organization: Organization, actor: User | None, data: bytes | str) -> ImportResult:
+def configuration_import_preview(*, organization: Organization, data: bytes | str) -> ConfigPreview:
+    """What importing the file would change (files.configuration.config_import_preview); writes nothing."""
+    return config_import_preview(organization=organization, data=data)
+
+
+def configuration_import(
+    *,
+    organization: Organization,
+    actor: User | None,
+    data: bytes | str,
+    expected_version: str | None = None,
+    expected_preview: str | None = None,
+) -> ImportResult:
     """Import a configuration file (files.configuration validates it whole and audits it); raises
-    ConfigImportError and changes nothing when the file is refused."""
-    result = config_import(organization=organization, data=data, actor=actor)
+    ConfigImportError and changes nothing when the file is refused. From a preview, `expected_version` is the
+    configuration version it showed and `expected_preview` its fingerprint: ConfigurationConflict when the
+    configuration moved on since, ImportPreviewChanged when the file would now change something else (a rep
+    added or edited meanwhile); nothing is written either way."""
+    with transaction.atomic():
+        if expected_version is not None or expected_preview is not None:
+            settings, roles = _locked(organization)
+            _check_version(organization, settings, roles, expected_version)
+            if expected_preview is not None:
+                preview = config_import_preview(organization=organization, data=data)
+                if preview.fingerprint() != expected_preview:
+                    raise ImportPreviewChanged(preview)
+        result = config_import(organization=organization, data=data, actor=actor)
     snapshots_refresh_request(organization=organization, months=None)
     return result
+
+
+def role_delete(
+    *, organization: Organization, actor: User | None, role_key: str, expected_version: str | None = None
+) -> SalesRole:
+    """Delete a role no rep (active or ended) belongs to (SPEC section 14); audited as `role_delete`. Raises
+    RoleInUse naming its reps, UnknownRole, ConfigurationError for the last role, ConfigurationConflict when
+    `expected_version` is stale. Closed months keep the role in their frozen configuration."""
+    with transaction.atomic():
+        settings, roles = _locked(organization)
+        _check_version(organization, settings, roles, expected_version)
+        role = roles.get(role_key)
+        if role is None:
+            raise UnknownRole(f"unknown role {role_key!r}")
+        reps = list(
+            Rep.objects.filter(organization=organization, role=role).order_by("name").values_list("name", flat=True)
+        )
+        if reps:
+            raise RoleInUse(role, reps)
+        if len(roles) == 1:
+            raise ConfigurationError(f"{role.name} is the only role; an organization needs at least one.")
+        role.delete()
+        AuditEvent.objects.create(
+            organization=organization,
+            actor=actor,
+            action=ACTION_ROLE_DELETE,
+            subject=role.name[:200],
+            field="role",
+            old_value=f"{role.key} ({role.get_kind_display().lower()})",
+            new_value="",
+        )
+    snapshots_refresh_request(organization=organization, months=None)
+    return role
+
+
+# --- a rep's own plan (SPEC section 14) ------------------------------------------------------------------
+
+
+def rep_plan_version(rep: Rep) -> str:
+    """A fingerprint of the rep's plan as stored (its role and own figures): an edit names the one it showed."""
+    values = [str(rep.role_id), *(decimal_text(getattr(rep, name)) for name in Rep.PLAN_FIELDS)]
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:20]
+
+
+def _rep_plan_last_change(organization: Organization, rep: Rep) -> tuple[str | None, datetime | None]:
+    event = (
+        AuditEvent.objects.filter(organization=organization, action=ACTION_REP_PLAN, subject=rep.name[:200])
+        .select_related("actor")
+        .first()
+    )
+    if event is None:
+        return None, None
+    return (event.actor.display_name if event.actor else None), event.created_at
+
+
+def rep_plan_update(
+    *,
+    organization: Organization,
+    actor: User | None,
+    rep_id: int,
+    values: Mapping[str, Decimal | None],
+    expected_version: str | None = None,
+) -> tuple[Rep, list[AuditEvent]]:
+    """Set a rep's own plan figures (None: the role's) from validated values; returns the rep and one audit event
+    per changed figure (action `rep_plan_update`, subject the rep's name). Raises UnknownRep, and RepPlanConflict
+    when `expected_version` (rep_plan_version of what the page showed) is stale. The open months' snapshots follow;
+    closed months keep the plan they were frozen with."""
+    unknown = set(values) - set(Rep.PLAN_FIELDS)
+    if unknown:
+        raise ConfigurationError(f"not plan figures: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        reps = Rep.objects.select_for_update(of=("self",)).select_related("role")
+        rep = reps.filter(organization=organization, pk=rep_id).first()
+        if rep is None:
+            raise UnknownRep(f"unknown rep {rep_id}")
+        if expected_version is not None and expected_version != rep_plan_version(rep):
+            changed_by, changed_at = _rep_plan_last_change(organization, rep)
+            raise RepPlanConflict(rep, changed_by=changed_by, changed_at=changed_at)
+        audit: list[tuple[str, str, str, str]] = []
+        changed = [
+            name for name in Rep.PLAN_FIELDS if name in values and not _same_plan(getattr(rep, name), values[name])
+        ]
+        for name in changed:
+            audit.append((rep.name, name, _text(getattr(rep, name)), _text(values[name])))
+            setattr(rep, name, values[name])
+        if changed:
+            rep.save(update_fields=changed)
+        events = AuditEvent.objects.bulk_create(
+            AuditEvent(
+                organization=organization,
+                actor=actor,
+                action=ACTION_REP_PLAN,
+                subject=subject[:200],
+                field=field,
+                old_value=old,
+                new_value=new,
+            )
+            for subject, field, old, new in audit
+        )
+    if events:
+        snapshots_refresh_request(organization=organization, months=None)
+    return rep, events
+
+
+def _same_plan(old: Decimal | None, new: Decimal | None) -> bool:
+    if old is None or new is None:
+        return old is None and new is None
+    return old == new
 
 
 SCENARIO_SETTINGS = ("deal_value", "meeting_to_deal_rate", "monthly_operating_expenses")
