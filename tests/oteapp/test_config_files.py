@@ -120,7 +120,8 @@ def test_round_trip_into_a_fresh_organization_is_identical(organization):
     assert AuditEvent.unscoped.filter(organization=fresh).count() == audit_before
 
     data = json.loads(first)
-    assert list(data["roles"]) == ["closer", "senior_closer", "setter", "manager"]
+    # The file is the configuration: the setter and manager roles it leaves out had no reps, so they are gone.
+    assert list(data["roles"]) == ["closer", "senior_closer"]
     assert data["roles"]["closer"]["ramp"] == [0.5, 0.75]
     assert data["roles"]["senior_closer"]["accelerators"] == [
         {"from": 0, "multiplier": 1},
@@ -131,7 +132,10 @@ def test_round_trip_into_a_fresh_organization_is_identical(organization):
 
 
 def test_omitted_fields_keep_their_values_and_decimal_strings_are_exact(organization):
-    result = imported(organization, '{"version": "2.0", "roles": {"closer": {"annual_ote": "72000.10"}}}')
+    result = imported(
+        organization,
+        '{"version": "2.0", "roles": {"closer": {"annual_ote": "72000.10"}, "setter": {}, "manager": {}}}',
+    )
 
     closer = roles_of(organization)["closer"]
     assert closer.annual_ote == Decimal("72000.10")
@@ -148,12 +152,16 @@ def test_new_roles_and_reps_are_created_and_reps_updated_by_name(organization, o
         rep_create(organization, name="Ana", role="closer")
     data = {
         "version": "2.0",
-        "roles": {"hunter": {"kind": "closer", "annual_ote": 80000, "monthly_quota": 6, "commission_rate": 0.1}},
+        "roles": {
+            "closer": {},
+            "setter": {},
+            "hunter": {"kind": "closer", "annual_ote": 80000, "monthly_quota": 6, "commission_rate": 0.1},
+        },
         "reps": [{"name": "Ana", "role": "hunter", "email": "ana@example.com"}, {"name": "Bo", "role": "setter"}],
     }
     result = imported(organization, json.dumps(data), actor=owner)
 
-    assert (result.roles_created, result.reps_created, result.reps_updated) == (1, 1, 1)
+    assert (result.roles_created, result.roles_deleted, result.reps_created, result.reps_updated) == (1, 1, 1, 1)
     hunter = roles_of(organization)["hunter"]
     assert (hunter.name, hunter.kind, hunter.annual_ote) == ("Hunter", "closer", Decimal("80000"))
     ana = Rep.unscoped.get(organization=organization, name="Ana")

@@ -32,7 +32,7 @@ def test_month_report_queries_do_not_grow_with_reps():
     large_queries, large_headcount = report_queries(organization_with_reps(500))
 
     assert (small_headcount, large_headcount) == (4, 450)
-    assert small_queries == large_queries == 5
+    assert small_queries == large_queries == 6
 
 
 def test_month_report_with_a_given_configuration_needs_two_queries(django_assert_num_queries):
