@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
@@ -32,6 +32,8 @@ from babel.numbers import (
     parse_pattern,
 )
 from babel.numbers import list_currencies as babel_currencies
+
+from oteapp.rounding import round_half_up
 
 NUMBER_LOCALE = "en_US"
 DEFAULT_CURRENCY = "USD"
@@ -95,7 +97,7 @@ def format_money(
 @lru_cache(maxsize=8192)
 def _money_text(amount: Decimal, currency: str, places: int, signed: bool) -> str:
     # Cached: a screen shows the same figures again and again (What-If's baseline beside every new scenario).
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    rounded = round_half_up(amount, Decimal(1).scaleb(-places))
     sign = MINUS if rounded < 0 else "+" if signed else ""
     return sign + _pattern(places).apply(abs(rounded), _LOCALE, currency=currency, currency_digits=False)
 

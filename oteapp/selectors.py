@@ -391,6 +391,14 @@ def month_reports_get(
     return reports
 
 
+def period_report_get(*, organization: Organization, period: engine.Period) -> engine.PeriodReport:
+    """The report of a month, quarter or year to date (SPEC section 14): each of its months computed with its own
+    configuration (a closed month's pinned one, today's for the others) and combined by the engine. The six queries
+    of month_reports_get, whatever the number of months and reps."""
+    reports = month_reports_get(organization=organization, months=list(period.months))
+    return engine.period_report(period=period.label, reports=[(item.config, item.report) for item in reports])
+
+
 def trailing_months(month: date, span: int) -> list[date]:
     """The `span` months ending with `month`, oldest first."""
     return [month_add(month, offset) for offset in range(1 - span, 1)]

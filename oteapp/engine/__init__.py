@@ -121,7 +121,7 @@ from .statements import (
     statements_to_json,
     validate_adjustment,
 )
-from .text import report_to_text
+from .text import period_report_to_text, report_to_text
 from .types import (
     ADJUSTMENT_BONUS,
     ADJUSTMENT_CLAWBACK,
@@ -254,6 +254,7 @@ __all__ = [
     "period_containing",
     "period_report",
     "period_report_to_json",
+    "period_report_to_text",
     "plan_economics",
     "pnl_period",
     "pnl_total",

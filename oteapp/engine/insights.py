@@ -6,7 +6,9 @@ Screens, emails and tests all read ``values``; the message is derived from the s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from oteapp.rounding import round_half_up
 
 from .numbers import HUNDRED, ONE, ZERO, div, dsum
 from .report import (
@@ -48,7 +50,7 @@ _PLACES = {places: Decimal(1).scaleb(-places) for places in range(5)}
 
 def _fixed(value: Decimal, places: int) -> str:
     exp = _PLACES.get(places) or Decimal(1).scaleb(-places)
-    rounded = value.quantize(exp, rounding=ROUND_HALF_UP)
+    rounded = round_half_up(value, exp)
     return f"{rounded.copy_abs() if rounded == 0 else rounded:,}"
 
 

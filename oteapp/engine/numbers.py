@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
+from oteapp.rounding import round_half_up
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
@@ -46,12 +48,13 @@ def dsum(values: Iterable[Decimal]) -> Decimal:
 
 
 def quantize(value: Decimal | None, exp: Decimal) -> Decimal | None:
-    """Round half up to ``exp`` places; drops the sign of a rounded zero (no "-0.00")."""
+    """Round half up to ``exp`` places, as the exact value rounds (oteapp/rounding.py); drops the sign of a
+    rounded zero (no "-0.00")."""
     if value is None:
         return None
-    # The context as an argument, not a `localcontext` block per number: this runs for every figure of
+    # The contexts as arguments, not a `localcontext` block per number: this runs for every figure of
     # every report the snapshot job serializes.
-    rounded = value.quantize(exp, ROUND_HALF_UP, EDGE_CONTEXT)
+    rounded = round_half_up(value, exp)
     return rounded.copy_abs() if rounded == 0 else rounded
 
 
@@ -61,4 +64,4 @@ def as_float(value: Decimal | None, exp: Decimal) -> float | None:
     least one unit of `exp` and so is never a float zero."""
     if value is None:
         return None
-    return float(value.quantize(exp, ROUND_HALF_UP, EDGE_CONTEXT)) or 0.0
+    return float(round_half_up(value, exp)) or 0.0

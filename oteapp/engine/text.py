@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from oteapp.number_format import format_money
 
 from .numbers import HUNDRED, MONEY, RATIO, UNITS, quantize
-from .report import Report, RoleReport
+from .periods import PeriodReport
+from .report import Insight, Report, RoleReport, Summary
 
 STATUS_LABELS = {"on_target": "on target", "at_risk": "at risk", "off_target": "off target"}
 UNIT_LABELS = {"closer": "deals", "setter": "meetings", "manager": "team deals"}
@@ -43,33 +45,53 @@ def _role_line(role: RoleReport, currency: str) -> str:
     )
 
 
-def report_to_text(report: Report) -> str:
-    s = report.summary
-    c = report.currency
+def _body(
+    title: str, summary: Summary, roles: Sequence[RoleReport], insights: Sequence[Insight], c: str, *, total_ote: str
+) -> list[str]:
+    s = summary
+    unit = format_money(1, currency=c, places=0)
+    figures = [
+        ("Team avg OTE attainment", _pct(s.team_avg_attainment)),
+        ("Team OTE attainment", _pct(s.team_ote_attainment)),
+        (total_ote, _money(s.total_ote, c)),
+        ("Total actual earnings", _money(s.total_actual, c)),
+        ("OTE gap", _money(s.ote_gap, c, signed=True)),
+        ("Revenue", _money(s.revenue, c)),
+        (f"Revenue per {unit} OTE", _money(s.revenue_per_ote_dollar, c)),
+        ("OTE % of revenue", _pct(s.ote_pct_of_revenue)),
+        ("Comp % of revenue", _pct(s.comp_pct_of_revenue)),
+        ("EBITDA", _money(s.ebitda, c, signed=True)),
+    ]
     lines = [
-        f"OTE report {report.month.year:04d}-{report.month.month:02d}",
+        title,
         "",
         "Summary",
-        f"  Team avg attainment:   {_pct(s.team_avg_attainment)}",
-        f"  Team OTE attainment:   {_pct(s.team_ote_attainment)}",
-        f"  Total OTE (monthly):   {_money(s.total_ote, c)}",
-        f"  Total actual earnings: {_money(s.total_actual, c)}",
-        f"  OTE gap:               {_money(s.ote_gap, c, signed=True)}",
-        f"  Revenue:               {_money(s.revenue, c)}",
-        f"  {f'Revenue per {format_money(1, currency=c, places=0)} OTE:':<23}{_money(s.revenue_per_ote_dollar, c)}",
-        f"  OTE % of revenue:      {_pct(s.ote_pct_of_revenue)}",
-        f"  Comp % of revenue:     {_pct(s.comp_pct_of_revenue)}",
-        f"  EBITDA:                {_money(s.ebitda, c, signed=True)}",
+        *(f"  {label + ':':<25}{value}" for label, value in figures),
         "",
         "Roles",
-        *(_role_line(role, c) for role in report.roles),
+        *(_role_line(role, c) for role in roles),
         "",
         "Insights",
-        *(f"  [{insight.severity}] {insight.message}" for insight in report.insights),
+        *(f"  [{insight.severity}] {insight.message}" for insight in insights),
     ]
-    if not report.insights:
+    if not insights:
         lines.append("  none")
+    return lines
+
+
+def report_to_text(report: Report) -> str:
+    title = f"OTE report {report.month.year:04d}-{report.month.month:02d}"
+    monthly = "Total OTE (monthly)"
+    lines = _body(title, report.summary, report.roles, report.insights, report.currency, total_ote=monthly)
     if report.missing_actuals:
         lines += ["", "Missing actuals (not counted)"]
         lines += [f"  {rep.name} ({rep.role_key})" for rep in report.missing_actuals]
+    return "\n".join(lines) + "\n"
+
+
+def period_report_to_text(report: PeriodReport) -> str:
+    """A period report (SPEC section 14) as text: the month report's layout over the period's months."""
+    months = ", ".join(f"{month.year:04d}-{month.month:02d}" for month in report.months) or "none with actuals"
+    title = f"OTE report {report.period} (months: {months})"
+    lines = _body(title, report.summary, report.roles, report.insights, report.currency, total_ote="Total OTE")
     return "\n".join(lines) + "\n"

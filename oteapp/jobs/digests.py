@@ -245,7 +245,7 @@ def digest_content_get(*, organization: Organization, period: date) -> DigestCon
         changes=[
             Change("Team OTE attainment", "ratio", summary.team_ote_attainment,
                    _ratio(previous_summary.get("team_ote_attainment"))),
-            Change("Team avg attainment", "ratio", summary.team_avg_attainment,
+            Change("Team avg OTE attainment", "ratio", summary.team_avg_attainment,
                    _ratio(previous_summary.get("team_avg_attainment"))),
             Change("Total actual earnings", "money", summary.total_actual,
                    _money(previous_summary.get("total_actual"))),

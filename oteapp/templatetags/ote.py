@@ -1,11 +1,12 @@
 """Display formatting of the engine's numbers. Formatting only: no formula lives here; money is
 oteapp/number_format.py's (Babel, the organization's currency)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 
 from oteapp.number_format import DASH, currency_override, format_money
+from oteapp.rounding import round_half_up
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
 
 def _grouped(value: Decimal, places: int) -> str:
     quantum = QUANTA.get(places) or Decimal(1).scaleb(-places)
-    return f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    return f"{round_half_up(value, quantum):,.{places}f}"
 
 
 def _decimal(value) -> Decimal:
