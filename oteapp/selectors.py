@@ -245,6 +245,12 @@ def month_actual_get(*, rep: Rep, month: date) -> MonthlyActual | None:
     return MonthlyActual.objects.filter(organization_id=rep.organization_id, rep=rep, month=month).first()
 
 
+def role_reps(*, organization: Organization, role: SalesRole) -> list[str]:
+    """The names of the reps (active or ended) of a role, by name. One query."""
+    reps = Rep.objects.filter(organization=organization, role=role).order_by("name")
+    return list(reps.values_list("name", flat=True))
+
+
 def rep_get(*, organization: Organization, rep_id: int) -> Rep | None:
     """The rep with its role, or None."""
     return Rep.objects.select_related("role").filter(organization=organization, pk=rep_id).first()
@@ -397,6 +403,46 @@ def period_report_get(*, organization: Organization, period: engine.Period) -> e
     of month_reports_get, whatever the number of months and reps."""
     reports = month_reports_get(organization=organization, months=list(period.months))
     return engine.period_report(period=period.label, reports=[(item.config, item.report) for item in reports])
+
+
+# --- reps' own plans (the Configuration tab's rep table) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepPlanRow:
+    rep: Rep  # with its role
+    economics: engine.PlanEconomics  # the rep's plan today: their own figures, else their role's
+    month: engine.RepReport | None  # the rep's figures in the selected month's report (None: no actuals row)
+
+
+@dataclass(frozen=True)
+class RepPlans:
+    rows: list[RepPlanRow]
+    config: engine.OrgConfig  # today's configuration
+    month: date
+    frozen: bool  # the month is closed: its report keeps the plans it was frozen with
+
+
+def rep_plans_get(*, organization: Organization, month: date, rep_id: int | None = None) -> RepPlans:
+    """The month's reps (active, or with a row that month; or only `rep_id`) with their plan today and their figures
+    in the month's report. Seven queries, whatever the number of reps."""
+    reps = month_reps_query(organization=organization, month=month) if rep_id is None else Rep.objects.filter(
+        organization=organization, pk=rep_id
+    )
+    reps = list(reps.select_related("role").order_by("role__position", "role__key", "name"))
+    config = organization_config_get(organization=organization)
+    pinned = pinned_configs_get(organization=organization, months=[month]).get(month)
+    report = month_report_get(organization=organization, month=month, config=pinned or config).report
+    figures = {rep.rep_id: rep for role in report.roles for rep in role.reps}
+    rows = [
+        RepPlanRow(
+            rep=rep,
+            economics=engine.rep_plan_economics(config, rep_id=rep.pk, role_key=rep.role.key),
+            month=figures.get(rep.pk),
+        )
+        for rep in reps
+    ]
+    return RepPlans(rows=rows, config=config, month=month, frozen=pinned is not None)
 
 
 def trailing_months(month: date, span: int) -> list[date]:

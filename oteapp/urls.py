@@ -10,6 +10,7 @@ from oteapp.views import (
     overview,
     performance,
     pnl,
+    rep_plans,
     whatif,
 )
 
@@ -22,6 +23,7 @@ urlpatterns = [
     *pnl.urlpatterns,
     *whatif.urlpatterns,
     *configuration.urlpatterns,
+    *rep_plans.urlpatterns,
     *history.urlpatterns,
     *audit.urlpatterns,
     *digests.urlpatterns,

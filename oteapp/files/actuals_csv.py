@@ -5,7 +5,13 @@ rows only and applied in one transaction, with a constant number of queries what
 Rules where the SPEC is silent:
 - `month`, `rep` and `role` are required columns; the others may be left out, and a column left out keeps
   the stored values (a new row starts blank). A blank cell means "no value" and clears a stored one.
-- Column names are case-insensitive and their order is free; an unknown column is refused (usually a typo).
+- What spreadsheets and CRMs export is read as long as it can be read one way only (issue 17 item 6): column
+  names ignore case, spaces, `_` and `-` ("Team deals" is team_deals) and their order is free; a role is its
+  key or its display name in any case ("Closers" is closer); numbers may have thousands separators and a
+  currency sign ("$10,500"); Excel's UTF-8 byte-order mark is skipped, and its `;` delimiter is used when the
+  header line has semicolons and no comma; an Excel workbook (.xlsx) is read as its first sheet, a date in
+  the month column as its month. An unknown column is refused (usually a typo), and so is whatever could be
+  read two ways ("1.234,50", a name that is one role's key and another's display name), naming line and column.
 - A known rep keeps its role (the `role` cell may be blank for one); an unknown rep is created in the role.
 - `start_date` sets the rep's start date (for ramp); blank keeps the stored one.
 - A row equal to the stored one is not rewritten and its version is not bumped.
@@ -13,8 +19,9 @@ Rules where the SPEC is silent:
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,9 +43,12 @@ from oteapp.files.configuration import (
     require_organization_context,
     shown,
 )
+from oteapp.files.csv_writer import FORMULA_TRIGGERS, csv_text
+from oteapp.files.spreadsheet import SpreadsheetError, is_xlsx, xlsx_rows
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.number_format import NumberTextError, parse_number
+from oteapp.selectors import month_actuals_by_rep, month_reps_query
 from oteapp.services.audit import audit_events_create
 
 COLUMNS = ("month", "rep", "role", "deals", "meetings", "team_deals", "revenue", "start_date")
@@ -123,24 +133,87 @@ class _Problems:
 
 
 def actuals_csv_text(data: bytes | str) -> str:
-    """The file as text without a byte-order mark; raises ActualsImportError when it is too large or not UTF-8."""
-    problem = import_size_problem(len(data))
-    if problem:
-        raise ActualsImportError([problem])
+    """The file as CSV text without a byte-order mark: a CSV file as it is, an Excel workbook (.xlsx) as the CSV of
+    its first sheet. Bytes are the file as it arrived, refused over the import size limit; text was read from one
+    already. Raises ActualsImportError when the file is too large, not UTF-8 or not a readable workbook."""
     if isinstance(data, bytes):
+        problem = import_size_problem(len(data))
+        if problem:
+            raise ActualsImportError([problem])
+        if is_xlsx(data):
+            return _workbook_text(data)
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ActualsImportError(["not a CSV file: it is not UTF-8 text (save it as CSV UTF-8)"]) from None
+            raise ActualsImportError(
+                ["not a CSV file: it is not UTF-8 text (save it as CSV UTF-8, or upload the .xlsx workbook)"]
+            ) from None
     return data.lstrip("\ufeff")
 
 
+MAX_HEADER_COLUMNS = 2 * len(COLUMNS)
+
+
+def column_key(name: str) -> str:
+    """A header cell as the column it names: "Team deals", "TEAM_DEALS" and "team-deals" are team_deals."""
+    return re.sub(r"[\s_-]+", "_", name.strip().lower()).strip("_")
+
+
+def _workbook_text(data: bytes) -> str:
+    """The first sheet of a workbook as CSV text, for the CSV parser (so both kinds of file follow one path and the
+    preview's signed copy is text): numbers as plain decimals (10500, not 10500.0), a date in the month column as
+    YYYY-MM (Excel turns a typed "2026-10" into 1 October 2026), other dates as YYYY-MM-DD."""
+    max_rows = settings.IMPORT_MAX_ROWS
+    rows = xlsx_rows(data, max_bytes=settings.IMPORT_MAX_BYTES, max_columns=MAX_HEADER_COLUMNS + 1)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")  # an internal copy, read back below: not a file the product writes
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise ActualsImportError([f"line 1: the sheet is empty; expected the header {','.join(COLUMNS)}"])
+        names = [_cell_text(cell, "") for cell in header]
+        while names and not names[-1].strip():
+            names.pop()
+        columns = [column_key(name) for name in names]
+        writer.writerow(names)
+        for line, row in enumerate(rows, start=2):
+            # Blank rows are skipped like blank lines; formatted but empty rows can run to the sheet's end.
+            if line > 2 * max_rows + 1:
+                raise ActualsImportError(
+                    [f"line {line}: the sheet has more than {max_rows:,} rows; an import takes at most {max_rows:,}"]
+                )
+            cells = [_cell_text(cell, columns[index] if index < len(columns) else "") for index, cell in enumerate(row)]
+            while len(cells) > len(columns) and not cells[-1].strip():
+                cells.pop()
+            writer.writerow(cells + [""] * (len(columns) - len(cells)))
+    except SpreadsheetError as error:
+        raise ActualsImportError([str(error)]) from None
+    return out.getvalue()
+
+
+def _cell_text(value: object, column: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # The shortest text that reads back as the same float: what the spreadsheet shows, not 10500.000000001.
+        return decimal_text(Decimal(repr(value))) if value == value and abs(value) != float("inf") else repr(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return format_month(value) if column == "month" else value.isoformat()
+    return str(value)
+
+
 def _header(header: list[str], problems: _Problems) -> list[str]:
-    if len(header) > 2 * len(COLUMNS):
+    if len(header) > MAX_HEADER_COLUMNS:
         raise ActualsImportError(
             [f"line 1: the header has {len(header):,} columns; the columns are {','.join(COLUMNS)}"]
         )
-    columns = [cell.strip().lower() for cell in header]
+    columns = [column_key(cell) for cell in header]
     seen: set[str] = set()
     for index, column in enumerate(columns, start=1):
         if column not in COLUMNS:
@@ -155,7 +228,42 @@ def _header(header: list[str], problems: _Problems) -> list[str]:
     return columns
 
 
-def _row(line: int, cells: dict[str, str], roles: dict[str, SalesRole], problems: _Problems) -> _Row | None:
+class _RoleNames:
+    """A role cell as the role it names: its key or its display name, in any case and spacing ("Closers",
+    "closer", "Senior closer" for senior_closer). A text naming two roles is refused, never guessed."""
+
+    def __init__(self, roles: dict[str, SalesRole]) -> None:
+        self.roles = roles
+        self.by_key = {column_key(key): key for key in roles}
+        self.by_name: dict[str, set[str]] = {}
+        for role in roles.values():
+            self.by_name.setdefault(_name_key(role.name), set()).add(role.key)
+
+    def resolve(self, text: str) -> tuple[str | None, str | None]:
+        """(role key, None) or (None, problem)."""
+        candidates = set(self.by_name.get(_name_key(text), ()))
+        if column_key(text) in self.by_key:
+            candidates.add(self.by_key[column_key(text)])
+        if len(candidates) == 1:
+            return candidates.pop(), None
+        if candidates:
+            both = " or ".join(sorted(candidates))
+            return None, f"{shown(text)} could be the role {both}; write the role's key"
+        known = ", ".join(f"{key} ({role.name})" for key, role in self.roles.items())
+        return None, f"unknown role {shown(text)}; the roles are {known}"
+
+
+def _name_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _undefused(text: str) -> str:
+    """A text cell as typed: the apostrophe the product's CSV files put before a cell that a spreadsheet would run
+    as a formula (oteapp/files/csv_writer.py) is taken off, so a downloaded template reads back as it was."""
+    return text[1:] if text.startswith("'") and text[1:2] and text[1] in FORMULA_TRIGGERS else text
+
+
+def _row(line: int, cells: dict[str, str], roles: _RoleNames, problems: _Problems) -> _Row | None:
     errors_before = len(problems.errors)
     month_text = cells["month"].strip()
     month = None
@@ -164,14 +272,16 @@ def _row(line: int, cells: dict[str, str], roles: dict[str, SalesRole], problems
     except ValueError:
         problem = "required; use YYYY-MM" if not month_text else f"{shown(month_text)} is not a month; use YYYY-MM"
         problems.add(line, "month", problem)
-    rep = cells["rep"].strip()
+    rep = _undefused(cells["rep"].strip())
     if not rep or len(rep) > MAX_NAME_LENGTH:
         problems.add(line, "rep", f"the rep's name must be 1 to {MAX_NAME_LENGTH} characters")
     elif text_problem(rep):
         problems.add(line, "rep", f"the rep's name {text_problem(rep)}, got {shown(rep)}")
-    role = cells["role"].strip()
-    if role and role not in roles:
-        problems.add(line, "role", f"unknown role {shown(role)}; the roles are {', '.join(roles)}")
+    role = _undefused(cells["role"].strip())
+    if role:
+        role, problem = roles.resolve(role)
+        if problem:
+            problems.add(line, "role", problem)
     values: dict[str, Decimal | None] = {}
     for column, spec in VALUE_COLUMNS.items():
         if column in cells:
@@ -193,9 +303,16 @@ def _row(line: int, cells: dict[str, str], roles: dict[str, SalesRole], problems
     return _Row(line=line, month=month, rep=rep, role=role, values=values, start_date=start_date)
 
 
-def _parse(text: str, roles: dict[str, SalesRole], problems: _Problems) -> list[_Row]:
+def delimiter_of(text: str) -> str:
+    """`;` when the header line has semicolons and no comma (Excel's CSV where the decimal separator is a comma),
+    else `,`: the header alone decides, so a semicolon inside a cell never changes how a file is read."""
+    header = text.split("\n", 1)[0]
+    return ";" if ";" in header and "," not in header else ","
+
+
+def _parse(text: str, roles: _RoleNames, problems: _Problems) -> list[_Row]:
     # strict: a stray or unclosed quote is an error, not a cell that swallows the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
     rows: list[_Row] = []
     first_lines: dict[tuple[str, date], int] = {}
     ended = 0  # the line the previous record ended on; a quoted cell may span lines
@@ -286,7 +403,7 @@ def _plan(*, organization: Organization, data: bytes | str, lock: bool) -> _Plan
         OrganizationSettings.objects.select_for_update().filter(organization=organization).values_list("pk").get()
     roles = {role.key: role for role in SalesRole.objects.filter(organization=organization).order_by("position", "key")}
     problems = _Problems()
-    rows = _parse(text, roles, problems)
+    rows = _parse(text, _RoleNames(roles), problems)
     names = {row.rep for row in rows}
     if len(names) > settings.IMPORT_MAX_REPS:
         raise ActualsImportError(
@@ -395,6 +512,34 @@ def actuals_csv_import(*, organization: Organization, data: bytes | str, actor: 
         months=sorted({row.month for row in plan.rows}),
         notices=[f"{unchanged} row{'' if unchanged == 1 else 's'} already up to date."] if unchanged else [],
     )
+
+
+# --- the template: the reps of a month, ready to fill in ------------------------------------------------------
+
+TEMPLATE_COLUMNS = ("month", "rep", "role", "deals", "meetings", "team_deals", "revenue")
+KIND_COLUMNS = {"closer": ("deals", "revenue"), "setter": ("meetings", "deals"), "manager": ("team_deals",)}
+
+
+def actuals_template_csv(*, organization: Organization, month: date) -> str:
+    """The month's reps (active, or with a row that month) as an actuals CSV to fill in: one row each, by name, with
+    the values already stored for the month in their role's columns (blank otherwise), so uploading it unchanged
+    changes nothing. Roles are written by key. Two queries; written by the one CSV writer."""
+    reps = month_reps_query(organization=organization, month=month).select_related("role").order_by("name")
+    stored = month_actuals_by_rep(organization=organization, month=month)
+    rows: list[list[object]] = [list(TEMPLATE_COLUMNS)]
+    for rep in reps:
+        actual = stored.get(rep.pk)
+        own = KIND_COLUMNS.get(rep.role.kind, ())
+        values = [
+            _template_value(getattr(actual, column)) if actual is not None and column in own else None
+            for column in TEMPLATE_COLUMNS[3:]
+        ]
+        rows.append([format_month(month), rep.name, rep.role.key, *values])
+    return csv_text(rows)
+
+
+def _template_value(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(decimal_text(value))  # 5, not 5.00
 
 
 def _text(value: Decimal | date | None) -> str:

@@ -64,12 +64,14 @@ class RepEndForm(forms.Form):
 
 
 class ActualsUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label="CSV or Excel file")
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "csv")
         super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.fields["file"].widget.attrs["accept"] = (
+            ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]

@@ -6,6 +6,7 @@ Infinity, fractions outside their range, thresholds out of order, ramp months ou
 accelerator tiers out of order or with a multiplier that is not positive.
 """
 
+import calendar
 import re
 from decimal import Decimal, InvalidOperation
 from itertools import zip_longest
@@ -18,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from accounts.text import PlainTextField
 from oteapp import engine
 from oteapp.files.configuration import MAX_RAMP_MONTHS, decimal_text, import_size_problem
-from oteapp.models import CompModel, OrganizationSettings, RoleKind, SalesRole
+from oteapp.models import CompModel, OrganizationSettings, Rep, RoleKind, SalesRole
 from oteapp.number_format import NumberTextError, known_currency, parse_number
 from oteapp.selectors import config_from_models, configuration_version
 from oteapp.timezones import timezone_choices
@@ -244,6 +245,7 @@ def stored_tiers(role: SalesRole) -> tuple[engine.AcceleratorTier, ...]:
 
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+MONTH_CHOICES = [(number, calendar.month_name[number]) for number in range(1, 13)]
 
 
 class SettingsForm(forms.Form):
@@ -259,6 +261,17 @@ class SettingsForm(forms.Form):
     at_risk_threshold = ratio_field("At risk from", "Below this: off target")
     misalignment_tolerance = fraction_field(
         "Misalignment tolerance", "Warn when break-even is this far from quota (0.10 = 10%)"
+    )
+    fiscal_year_start = forms.TypedChoiceField(
+        label="Fiscal year starts in",
+        choices=MONTH_CHOICES,
+        coerce=int,
+        help_text="Quarters and year to date follow it; a fiscal year is named by the year it ends in",
+    )
+    leaderboard_visible_to_reps = forms.BooleanField(
+        label="Reps may see the leaderboard",
+        required=False,
+        help_text="Their rank and others' names and attainment, never earnings",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -431,6 +444,55 @@ def _saved_text(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.ChoiceField):
         text = dict(field.choices).get(value, value)
     return str(text) if text not in (None, "") else "blank"
+
+
+class RepPlanForm(forms.Form):
+    """A rep's own plan (SPEC section 14): each figure typed replaces the role's for this rep; a blank one is the
+    role's (shown as the placeholder). Validated like the role's figures; a quota, when set, must be above 0."""
+
+    annual_ote = money_field("Annual OTE", required=False)
+    annual_base = money_field("Annual base", required=False)
+    monthly_quota = units_field("Monthly quota", required=False, positive=True)
+    commission_rate = fraction_field("Commission rate", required=False)
+    monthly_draw = money_field("Monthly draw", "A guaranteed advance (statements)", required=False)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, data: Any = None, *, rep: Rep, role: engine.PlanEconomics, version: str) -> None:
+        initial = {name: getattr(rep, name) for name in Rep.PLAN_FIELDS} | {"version": version}
+        super().__init__(data, prefix=f"plan-{rep.pk}", initial=initial)
+        self.rep = rep
+        self.role = role
+        self.unit = engine.UNIT_NOUNS.get(role.kind, "units")
+        self.fields["monthly_quota"].label = f"Monthly quota ({self.unit})"
+        role_values = {
+            "annual_ote": role.annual_ote,
+            "annual_base": role.annual_base,
+            "monthly_quota": role.monthly_quota,
+            "commission_rate": role.commission_rate,
+            "monthly_draw": role.monthly_draw,
+        }
+        for name, value in role_values.items():
+            field = self.fields[name]
+            field.widget.attrs["placeholder"] = f"role: {decimal_text(value)}"
+            field.role_value = value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        ote = data.get("annual_ote")
+        base = data.get("annual_base")
+        own_ote = ote if ote is not None else self.role.annual_ote
+        own_base = base if base is not None else self.role.annual_base
+        if (ote is not None or base is not None) and own_base > own_ote and "annual_base" not in self.errors:
+            where = "annual_base" if base is not None else "annual_ote"
+            problem = f"The base ({decimal_text(own_base)}) must not exceed the OTE ({decimal_text(own_ote)})."
+            self.add_error(where, problem)
+        return data
+
+    def values(self) -> dict[str, Decimal | None]:
+        return {name: self.cleaned_data[name] for name in Rep.PLAN_FIELDS}
+
+    def plan(self) -> engine.RepPlan:
+        return engine.RepPlan(**self.values())
 
 
 class RoleCreateForm(forms.Form):

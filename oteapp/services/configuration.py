@@ -32,7 +32,7 @@ from oteapp.files.configuration import (
 )
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import AuditEvent, OrganizationSettings, Rep, SalesRole
-from oteapp.selectors import config_from_models, configuration_version
+from oteapp.selectors import config_from_models, configuration_version, role_reps
 
 ACTION_CONFIG_UPDATE = "config_update"
 ACTION_WHATIF_APPLY = "whatif_apply"
@@ -413,9 +413,7 @@ def role_delete(
         role = roles.get(role_key)
         if role is None:
             raise UnknownRole(f"unknown role {role_key!r}")
-        reps = list(
-            Rep.objects.filter(organization=organization, role=role).order_by("name").values_list("name", flat=True)
-        )
+        reps = role_reps(organization=organization, role=role)
         if reps:
             raise RoleInUse(role, reps)
         if len(roles) == 1:

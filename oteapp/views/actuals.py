@@ -25,7 +25,13 @@ from django_htmx.http import HttpResponseLocation, reswap, trigger_client_event
 
 from accounts.models import Organization
 from accounts.permissions import CAN_ENTER_ACTUALS, role_required
-from oteapp.files.actuals_csv import ActualsImportError, ActualsPreview, actuals_csv_preview, actuals_csv_text
+from oteapp.files.actuals_csv import (
+    ActualsImportError,
+    ActualsPreview,
+    actuals_csv_preview,
+    actuals_csv_text,
+    actuals_template_csv,
+)
 from oteapp.forms.actuals import ActualRowForm, ActualsUploadForm, RepCreateForm, RepEndForm
 from oteapp.models import MonthlyActual, Rep, SalesRole
 from oteapp.months import format_month, month_end, parse_month
@@ -495,12 +501,24 @@ def upload(request: HttpRequest, org_slug: str) -> HttpResponse:
         return render_tab(request, UPLOAD, context, status=error_status(request, 422))
     data = form.cleaned_data["file"]
     try:
-        preview = actuals_csv_preview(organization=request.organization, data=data)
+        text = actuals_csv_text(data)  # a workbook becomes the CSV of its first sheet, once
+        preview = actuals_csv_preview(organization=request.organization, data=text)
     except ActualsImportError as error:
         context = _upload_context(request, choice, form=form, errors=error.errors)
         return render_tab(request, UPLOAD, context, status=error_status(request, 422))
-    text = actuals_csv_text(data)  # accepted by the preview, so it decodes
     return render_tab(request, UPLOAD, _upload_context(request, choice, preview=preview, text=text))
+
+
+@require_safe
+@role_required(CAN_ENTER_ACTUALS)
+def template_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The month's reps as an actuals CSV to fill in (and upload back)."""
+    choice = selected_month(request)
+    text = actuals_template_csv(organization=request.organization, month=choice.month)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    filename = f"{request.organization.slug}-actuals-{choice.param}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_POST
@@ -545,4 +563,5 @@ urlpatterns = [
     path("actuals/reps/end/", rep_end_view, name="actuals_rep_end"),
     path("actuals/upload/", upload, name="actuals_upload"),
     path("actuals/upload/apply/", upload_apply, name="actuals_upload_apply"),
+    path("actuals/template.csv", template_csv, name="actuals_template"),
 ]

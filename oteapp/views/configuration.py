@@ -19,9 +19,11 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
@@ -29,21 +31,26 @@ from accounts.models import Organization
 from accounts.permissions import CAN_CONFIGURE, role_required
 from oteapp import engine
 from oteapp.engine.numbers import MONEY, quantize
-from oteapp.files.configuration import ConfigImportError, config_export_json, decimal_text
+from oteapp.files.configuration import ConfigImportError, ConfigPreview, config_export_json, decimal_text
 from oteapp.forms.configuration import ConfigImportForm, ConfigurationForms, RoleCreateForm, RoleForm, error_lines
+from oteapp.models import Rep, SalesRole
 from oteapp.number_format import currency_override
-from oteapp.selectors import organization_roles, organization_settings_get
+from oteapp.selectors import organization_roles, organization_settings_get, rep_plans_get, role_reps
 from oteapp.services.configuration import (
     ALIGNABLE_FIELDS,
     UNALIGNABLE,
     ConfigurationConflict,
     ConfigurationError,
+    ImportPreviewChanged,
+    RoleInUse,
     UnknownRole,
     configuration_import,
+    configuration_import_preview,
     configuration_update,
     role_align,
     role_alignment,
     role_create,
+    role_delete,
 )
 from oteapp.templatetags.ote import money, pct
 from oteapp.templatetags.ote_read import qty
@@ -230,6 +237,10 @@ def _page_figures(
         "import_form": import_form if import_form is not None else ConfigImportForm(),
         "export_filename": _export_filename(request.organization),
         "align_url": reverse("oteapp:configuration_align", kwargs={"org_slug": request.organization.slug}),
+        # Only the whole tab shows the reps' plans; the live preview of the role inputs never reads them.
+        "rep_plans": SimpleLazyObject(
+            lambda: rep_plans_get(organization=request.organization, month=month_choice.month)
+        ),
         **extra,
     }
 
@@ -404,6 +415,60 @@ def role_add(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _invalid(request, _context(request, forms, role_form=role_form))
 
 
+def _delete_confirmation(request: HttpRequest, role: SalesRole, version: str, *, error: str = "") -> Confirmation:
+    kwargs = {"org_slug": request.organization.slug, "role_key": role.key}
+    url = reverse("oteapp:configuration_role_delete", kwargs=kwargs)
+    month = request.GET.get("month")
+    return Confirmation(
+        title=f"Delete the role {role.name}?",
+        intro="No rep, active or ended, belongs to it. Nothing else changes.",
+        changes=[ProposedChange(role.name, "Role", f"{role.key} ({role.get_kind_display().lower()})", "deleted")],
+        action=url + (f"?{urlencode({'month': month})}" if month else ""),
+        fields=[("version", version)],
+        button=f"Delete {role.name}",
+        cancel=_page_url(request),
+        notes=("Closed months keep the role in the configuration they were frozen with.",),
+        error=error,
+    )
+
+
+def _role_refused(request: HttpRequest, role_key: str, message: str) -> HttpResponse:
+    context = _context(request, _forms(request), role_error_key=role_key, role_error=message)
+    return render_tab(request, TEMPLATE, context, status=error_status(request, 409))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@role_required(CAN_CONFIGURE)
+def role_delete_view(request: HttpRequest, org_slug: str, role_key: str) -> HttpResponse:
+    """GET: the deletion to confirm, or why the role cannot be deleted (the reps that belong to it). POST: delete it,
+    from the configuration version the confirmation showed (SPEC section 14)."""
+    forms = _forms(request)
+    role = next((form.role for form in forms.roles if form.role.key == role_key), None)
+    if role is None:
+        raise Http404("No such role.")
+    if request.method != "POST":
+        reps = role_reps(organization=request.organization, role=role)
+        if reps:
+            return _role_refused(request, role_key, str(RoleInUse(role, reps)))
+        confirmation = _delete_confirmation(request, role, forms.version)
+        return render_tab(request, CONFIRM_TEMPLATE, _confirm_context(request, confirmation))
+    try:
+        role_delete(
+            organization=request.organization,
+            actor=request.user,
+            role_key=role_key,
+            expected_version=request.POST.get("version") or None,
+        )
+    except UnknownRole:
+        raise Http404("No such role.") from None
+    except ConfigurationConflict as conflict:
+        error = conflict_text(conflict, doing="deciding") + " Check the configuration before deleting the role."
+        return _role_refused(request, role_key, error)
+    except ConfigurationError as error:  # reps belong to it now, or it is the last role
+        return _role_refused(request, role_key, str(error))
+    return _done(request, f"Role {role.name} deleted.", at="roles")
+
+
 @require_safe
 @role_required(CAN_CONFIGURE)
 def export(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -417,24 +482,102 @@ def export(request: HttpRequest, org_slug: str) -> HttpResponse:
     return response
 
 
+IMPORT_PREVIEW_TEMPLATE = "oteapp/configuration/import_preview.html"
+IMPORT_TOKEN_MAX_AGE = 60 * 60
+PREVIEW_ROWS_SHOWN = 300
+
+
+def _import_salt(request: HttpRequest) -> str:
+    # The signed copy of the file only replays for the same organization and person.
+    return f"oteapp.files.configuration:{request.organization.pk}:{request.user.pk}"
+
+
+def _import_preview_context(
+    request: HttpRequest, preview: ConfigPreview, text: str, version: str, *, error: str = ""
+) -> dict:
+    # The previewed file, signed, carried to "Apply" with the configuration version and the change set it showed.
+    token = signing.dumps(
+        {"json": text, "version": version, "preview": preview.fingerprint()}, salt=_import_salt(request), compress=True
+    )
+    return {
+        "active_tab": "configuration",
+        "month_choice": selected_month(request),
+        "month_query": f"?month={selected_month(request).param}",
+        "preview": preview,
+        "shown": {
+            name: getattr(preview, name)[:PREVIEW_ROWS_SHOWN]
+            for name in ("settings", "role_changes", "rep_changes", "reps_to_create")
+        },
+        "more": {
+            name: max(0, len(getattr(preview, name)) - PREVIEW_ROWS_SHOWN)
+            for name in ("settings", "role_changes", "rep_changes", "reps_to_create")
+        },
+        "token": token,
+        "error": error,
+        "plan_fields": Rep.PLAN_FIELDS,  # a rep's figure left blank is the role's
+    }
+
+
 @require_POST
 @role_required(CAN_CONFIGURE)
 def import_file(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Check the file and show every change it would make (settings, roles added, changed or deleted, reps added
+    or changed); nothing is written until the preview is applied."""
     import_form = ConfigImportForm(request.POST, request.FILES)
     import_errors: list[str] = []
     if import_form.is_valid():
+        data = import_form.cleaned_data["file"].read()
+        try:
+            preview = configuration_import_preview(organization=request.organization, data=data)
+        except ConfigImportError as error:
+            import_errors = error.errors
+        else:
+            text = data.decode("utf-8-sig")  # accepted by the preview, so it decodes
+            context = _import_preview_context(request, preview, text, _forms(request).version)
+            return render_tab(request, IMPORT_PREVIEW_TEMPLATE, context)
+    context = _context(request, _forms(request), import_form=import_form, import_errors=import_errors)
+    return _invalid(request, context)
+
+
+@require_POST
+@role_required(CAN_CONFIGURE)
+def import_apply(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Apply the previewed file (the server's signed copy of it), from the configuration version and the change set
+    the preview showed; when either moved on, nothing is written and the preview is shown again as it is now."""
+    try:
+        payload = signing.loads(request.POST.get("token", ""), salt=_import_salt(request), max_age=IMPORT_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        errors = ["This preview is more than an hour old; import the file again."]
+    except signing.BadSignature:
+        errors = ["This preview could not be verified; import the file again."]
+    else:
+        text = payload["json"]
         try:
             result = configuration_import(
                 organization=request.organization,
                 actor=request.user,
-                data=import_form.cleaned_data["file"].read(),
+                data=text,
+                expected_version=payload["version"],
+                expected_preview=payload["preview"],
             )
-        except ConfigImportError as error:
-            import_errors = error.errors
+        except (ConfigurationConflict, ImportPreviewChanged) as changed:
+            if isinstance(changed, ConfigurationConflict):
+                error = conflict_text(changed, doing="reviewing the file")
+            else:
+                error = str(changed) + " Nothing was saved."
+            try:
+                preview = configuration_import_preview(organization=request.organization, data=text)
+            except ConfigImportError as refused:
+                errors = [error, *refused.errors]
+            else:
+                context = _import_preview_context(request, preview, text, _forms(request).version, error=error)
+                return render_tab(request, IMPORT_PREVIEW_TEMPLATE, context, status=error_status(request, 409))
+        except ConfigImportError as refused:
+            errors = refused.errors
         else:
             return _done(request, f"Configuration imported: {result.summary()}.", at="import", details=result.notices)
-    context = _context(request, _forms(request), import_form=import_form, import_errors=import_errors)
-    return _invalid(request, context)
+    context = _context(request, _forms(request), import_errors=errors)
+    return render_tab(request, TEMPLATE, context, status=error_status(request, 400))
 
 
 urlpatterns = [
@@ -443,6 +586,8 @@ urlpatterns = [
     path("configuration/save/", save, name="configuration_save"),
     path("configuration/align/", align, name="configuration_align"),
     path("configuration/roles/add/", role_add, name="configuration_role_add"),
+    path("configuration/roles/<slug:role_key>/delete/", role_delete_view, name="configuration_role_delete"),
     path("configuration/export/", export, name="configuration_export"),
     path("configuration/import/", import_file, name="configuration_import"),
+    path("configuration/import/apply/", import_apply, name="configuration_import_apply"),
 ]

@@ -280,11 +280,14 @@ def configuration_form(world: World) -> tuple[dict[str, str], dict[str, st.Searc
     valid = {f"org-{name}": decimal_text(getattr(org_settings, name)) for name in SETTINGS_NUMBERS}
     valid |= {"org-currency": org_settings.currency, "org-timezone": org_settings.timezone}
     valid["org-comp_model"] = org_settings.comp_model
+    valid["org-fiscal_year_start"] = str(org_settings.fiscal_year_start)
     hostile = {f"org-{name}": strategy for name, strategy in SETTINGS_NUMBERS.items()}
     hostile |= {
         "org-currency": texts_typed("USD", "eur", "EURO"),
         "org-timezone": choices_typed("UTC", "Europe/Paris", "Mars/Olympus"),
         "org-comp_model": choices_typed("commission_only", "mixed"),
+        "org-fiscal_year_start": choices_typed("1", "4", "12", "13", "0", "April"),
+        "org-leaderboard_visible_to_reps": choices_typed("on", "", "off"),
     }
     for role in SalesRole.unscoped.filter(organization=world.organization).order_by("position"):
         prefix = f"role-{role.key}-"
@@ -317,6 +320,9 @@ def check_configuration_save(world: World, request: Request, sent: Sent) -> None
         assert shown.get(f"org-{name}", decimal_text(stored)) == decimal_text(stored), name
     assert org_settings.currency == posted["org-currency"].strip().upper()
     assert org_settings.timezone == posted["org-timezone"]
+    assert org_settings.fiscal_year_start == int(posted["org-fiscal_year_start"])
+    visible = posted.get("org-leaderboard_visible_to_reps", "").lower() not in ("", "false")  # Django's checkbox
+    assert org_settings.leaderboard_visible_to_reps == visible
     for role in SalesRole.unscoped.filter(organization=world.organization):
         prefix = f"role-{role.key}-"
         assert role.name == posted[prefix + "name"].strip()

@@ -168,7 +168,7 @@ def test_reps_named_like_another_organizations_are_created_here(organization, ot
         (HEADER + "2026-10,,closer,6,,,,\n", "line 2, column rep: the rep's name must be 1 to 200 characters"),
         (
             HEADER + "2026-10,Ana,hunter,6,,,,\n",
-            'line 2, column role: unknown role "hunter"; the roles are closer, setter',
+            'line 2, column role: unknown role "hunter"; the roles are closer (Closers), setter (Setters)',
         ),
         (HEADER + "2026-10,Ana,closer,-1,,,,\n", 'line 2, column deals: must be a number ≥ 0, got "-1"'),
         (HEADER + "2026-10,Ana,closer,six,,,,\n", "line 2, column deals: enter a number, like 6, 2.5 or 10,000"),

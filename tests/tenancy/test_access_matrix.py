@@ -33,6 +33,10 @@ MINIMUM_LEVEL = {
     "oteapp:configuration_align": ADMIN,
     "oteapp:configuration_role_add": ADMIN,
     "oteapp:configuration_import": ADMIN,
+    "oteapp:configuration_import_apply": ADMIN,
+    "oteapp:configuration_role_delete": ADMIN,
+    "oteapp:rep_plan": ADMIN,
+    "oteapp:rep_plan_preview": ADMIN,
     "oteapp:whatif_apply": ADMIN,
     "oteapp:snapshot_reopen": ADMIN,
     "oteapp:digest_preferences": MANAGER,  # one's own digest switch; viewers get no digests
@@ -50,6 +54,9 @@ READ_LEVEL = {
     "oteapp:actuals_upload": MANAGER,
     "oteapp:audit": ADMIN,
     "oteapp:configuration_align": ADMIN,  # the confirmation of "Use this"
+    "oteapp:configuration_role_delete": ADMIN,  # the confirmation of deleting a role
+    "oteapp:rep_plan": ADMIN,  # a rep's plan editor
+    "oteapp:actuals_template": MANAGER,  # the template to fill in for an upload
     "oteapp:whatif_apply": ADMIN,  # the confirmation of applying a scenario
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,
