@@ -11,7 +11,8 @@ def organization(request: HttpRequest) -> dict:
         return {}
     return {
         "organization": request.organization,
-        "tabs": TABS,
+        # The leaderboard shows earnings: managers and above (oteapp.views.leaderboard.CAN_SEE_LEADERBOARD).
+        "tabs": [tab for tab in TABS if tab[0] != "leaderboard" or membership.role in CAN_ENTER_ACTUALS],
         "membership": membership,
         "can_configure": membership.role in CAN_CONFIGURE,
         "can_enter_actuals": membership.role in CAN_ENTER_ACTUALS,

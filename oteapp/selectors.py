@@ -445,6 +445,105 @@ def rep_plans_get(*, organization: Organization, month: date, rep_id: int | None
     return RepPlans(rows=rows, config=config, month=month, frozen=pinned is not None)
 
 
+def period_reports_get(*, organization: Organization, periods: list[engine.Period]) -> list[engine.PeriodReport]:
+    """The reports of several periods (History by quarter or by year), in their order: the months of all of them
+    loaded at once by month_reports_get, so six queries whatever the number of periods, months and reps."""
+    months = sorted({month for period in periods for month in period.months})
+    by_month = {item.month: item for item in month_reports_get(organization=organization, months=months)}
+    return [
+        engine.period_report(
+            period=period.label,
+            reports=[(by_month[month].config, by_month[month].report) for month in period.months],
+        )
+        for period in periods
+    ]
+
+
+# --- the leaderboard (SPEC section 14) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """A rep's place on the leaderboard, with what managers see: earnings and OTE attainment included."""
+
+    rank: int
+    rep_id: int | str
+    name: str
+    role_name: str
+    kind: str
+    units: Decimal
+    quota: Decimal  # ramped, over the period
+    quota_attainment: Decimal | None
+    status: str | None  # by OTE attainment, the organization's thresholds
+    ote_attainment: Decimal | None
+    earnings: Decimal
+
+
+@dataclass(frozen=True)
+class RepSafeEntry:
+    """A place on the leaderboard as a rep may see it: names and attainment, never earnings (nor the OTE
+    attainment that would give them away)."""
+
+    rank: int
+    rep_id: int | str
+    name: str
+    role_name: str
+    kind: str
+    units: Decimal
+    quota_attainment: Decimal | None
+    status: str | None
+
+
+def leaderboard(report: engine.Report | engine.PeriodReport) -> list[LeaderboardEntry]:
+    """Every rep of the report ranked by quota attainment (highest first; a rep without a quota last), ties by
+    more units, then by name."""
+    reps = [(role, rep) for role in report.roles for rep in role.reps]
+    ordered = sorted(
+        reps,
+        key=lambda pair: (
+            pair[1].quota_attainment is None,
+            -(pair[1].quota_attainment or 0),
+            -pair[1].units,
+            pair[1].name,
+            str(pair[1].rep_id),
+        ),
+    )
+    return [
+        LeaderboardEntry(
+            rank=rank,
+            rep_id=rep.rep_id,
+            name=rep.name,
+            role_name=role.name,
+            kind=role.kind,
+            units=rep.units,
+            quota=rep.quota,
+            quota_attainment=rep.quota_attainment,
+            status=rep.status,
+            ote_attainment=rep.ote_attainment,
+            earnings=rep.earnings,
+        )
+        for rank, (role, rep) in enumerate(ordered, start=1)
+    ]
+
+
+def rep_safe_leaderboard(entries: list[LeaderboardEntry]) -> list[RepSafeEntry]:
+    """The leaderboard as reps may see it (the organization's setting decides whether they may): the same ranks,
+    without earnings."""
+    return [
+        RepSafeEntry(
+            rank=entry.rank,
+            rep_id=entry.rep_id,
+            name=entry.name,
+            role_name=entry.role_name,
+            kind=entry.kind,
+            units=entry.units,
+            quota_attainment=entry.quota_attainment,
+            status=entry.status,
+        )
+        for entry in entries
+    ]
+
+
 def trailing_months(month: date, span: int) -> list[date]:
     """The `span` months ending with `month`, oldest first."""
     return [month_add(month, offset) for offset in range(1 - span, 1)]

@@ -6,6 +6,7 @@ from oteapp.views import (
     configuration,
     digests,
     history,
+    leaderboard,
     organization_data,
     overview,
     performance,
@@ -19,6 +20,7 @@ app_name = "oteapp"
 urlpatterns = [
     *overview.urlpatterns,
     *performance.urlpatterns,
+    *leaderboard.urlpatterns,
     *actuals.urlpatterns,
     *pnl.urlpatterns,
     *whatif.urlpatterns,

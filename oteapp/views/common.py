@@ -57,7 +57,7 @@ class MonthChoice:
         return format_month(self.month)
 
 
-def _months(request: HttpRequest) -> tuple[list[date], dict[date, date]]:
+def months_and_closed(request: HttpRequest) -> tuple[list[date], dict[date, date]]:
     """The months with actuals (newest first) and the closed months with their freezing day: cached per data
     version, so at most three queries per version and process."""
     organization = request.organization
@@ -73,13 +73,13 @@ def _months(request: HttpRequest) -> tuple[list[date], dict[date, date]]:
 
 def month_choice_for(request: HttpRequest, month: date, *, invalid: str | None = None) -> MonthChoice:
     """The selector's state for `month`."""
-    months, closed = _months(request)
+    months, closed = months_and_closed(request)
     return MonthChoice(month=month, months=months, invalid=invalid, closed_on=closed.get(month))
 
 
 def selected_month(request: HttpRequest) -> MonthChoice:
     """`?month=YYYY-MM`, else the latest month with actuals, else the current month."""
-    months, _ = _months(request)
+    months, _ = months_and_closed(request)
     raw = request.GET.get("month")
     invalid = None
     if raw:

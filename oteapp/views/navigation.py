@@ -3,6 +3,7 @@
 TABS = (
     ("overview", "Overview"),
     ("performance", "Team Performance"),
+    ("leaderboard", "Leaderboard"),
     ("actuals", "Actuals"),
     ("pnl", "P&L"),
     ("whatif", "What-If"),

@@ -369,6 +369,39 @@ def draw_config_import(world: World, data: st.DataObject) -> Request:
     )
 
 
+def check_config_preview(world: World, request: Request, sent: Sent) -> None:
+    """A file accepted by the import is only previewed: what it would change, and the button that applies it."""
+    assert "what this file will change" in sent.html
+
+
+def draw_config_import_apply(world: World, data: st.DataObject) -> Request:
+    """The preview's signed copy of a drawn file (with the version and change set it showed), or a forged one."""
+    from django.core import signing
+
+    from oteapp.files.configuration import ConfigImportError, config_import_preview
+    from oteapp.selectors import configuration_version, organization_roles, organization_settings_get
+
+    content = data.draw(config_files(roles=ROLE_KEYS, reps=world.rep_names), label="json")
+    text = content.decode("utf-8", errors="surrogateescape")
+    with organization_context(world.organization):
+        version = configuration_version(
+            settings=organization_settings_get(organization=world.organization),
+            roles=organization_roles(organization=world.organization),
+        )
+        try:
+            fingerprint = config_import_preview(organization=world.organization, data=content).fingerprint()
+        except ConfigImportError:
+            fingerprint = "refused"
+    salt = f"oteapp.files.configuration:{world.organization.pk}:{world.owner.pk}"
+    token = signing.dumps({"json": text, "version": version, "preview": fingerprint}, salt=salt, compress=True)
+    token = data.draw(st.sampled_from([token, token, token, token[:-3] + "abc"]) | unicode_text, label="token")
+    return Request(
+        with_month_query(data, org_path(world, "configuration/import/apply/")),
+        {"token": token},
+        context={"content": text},
+    )
+
+
 def check_config_import(world: World, request: Request, sent: Sent) -> None:
     import json
 
@@ -391,6 +424,56 @@ def check_config_import(world: World, request: Request, sent: Sent) -> None:
                 _assert_same(exported["roles"][key][name], value, f"{key}.{name}")
     names = {rep["name"] for rep in exported["reps"]}
     assert {rep["name"].strip() for rep in document.get("reps", [])} <= names
+    if "roles" in document:  # the file is the configuration: its roles, no others
+        assert set(exported["roles"]) == set(document["roles"])
+
+
+def draw_role_delete(world: World, data: st.DataObject) -> Request:
+    from oteapp.selectors import configuration_version, organization_roles, organization_settings_get
+
+    key = data.draw(st.sampled_from(ROLE_KEYS) | texts_typed("senior_closer"), label="role")
+    with organization_context(world.organization):
+        version = configuration_version(
+            settings=organization_settings_get(organization=world.organization),
+            roles=organization_roles(organization=world.organization),
+        )
+    path = org_path(world, f"configuration/roles/{quote(key, safe='', errors='surrogatepass')}/delete/")
+    return Request(with_month_query(data, path), mutated(data, {"version": version}, {"version": unicode_text}))
+
+
+PLAN_NUMBERS = {
+    "annual_ote": numbers_typed(),
+    "annual_base": numbers_typed(high=10**5),
+    "monthly_quota": numbers_typed(high=200),
+    "commission_rate": fractions_typed(),
+    "monthly_draw": numbers_typed(high=10**4),
+}
+
+
+def draw_rep_plan(world: World, data: st.DataObject, tail: str = "") -> Request:
+    from oteapp.services.configuration import rep_plan_version
+
+    name = data.draw(st.sampled_from(world.rep_names), label="rep")
+    rep = world.reps[name]
+    rep_id = data.draw(st.sampled_from([rep.pk, rep.pk, rep.pk, NO_SUCH_ID]), label="rep id")
+    prefix = f"plan-{rep.pk}-"
+    valid = {prefix + field: "" for field in PLAN_NUMBERS} | {prefix + "version": rep_plan_version(rep)}
+    hostile = {prefix + field: strategy for field, strategy in PLAN_NUMBERS.items()}
+    hostile[prefix + "version"] = unicode_text
+    path = org_path(world, f"configuration/reps/{rep_id}/plan/{tail}")
+    return Request(with_month_query(data, path), mutated(data, valid, hostile), context={"rep": rep})
+
+
+def check_rep_plan(world: World, request: Request, sent: Sent) -> None:
+    rep = Rep.unscoped.get(pk=request.context["rep"].pk)
+    prefix = f"plan-{rep.pk}-"
+    for field in PLAN_NUMBERS:
+        typed = sent.posted.get(prefix + field, "")
+        assert getattr(rep, field) == typed_number(typed), field
+
+
+def check_rep_plan_preview(world: World, request: Request, sent: Sent) -> None:
+    assert "Live calculations for" in sent.html
 
 
 def _assert_same(stored: object, typed: object, where: str) -> None:
@@ -679,7 +762,15 @@ CASES: dict[str, Case] = {
         check_align,
     ),
     "oteapp:configuration_role_add": Case(draw_role_add, check_role_add),
-    "oteapp:configuration_import": Case(draw_config_import, check_config_import, encodings=FILE_ENCODINGS),
+    "oteapp:configuration_import": Case(
+        draw_config_import, check_config_preview, writes=False, encodings=FILE_ENCODINGS
+    ),
+    "oteapp:configuration_import_apply": Case(draw_config_import_apply, check_config_import),
+    "oteapp:configuration_role_delete": Case(draw_role_delete),
+    "oteapp:rep_plan": Case(draw_rep_plan, check_rep_plan),
+    "oteapp:rep_plan_preview": Case(
+        lambda world, data: draw_rep_plan(world, data, "preview/"), check_rep_plan_preview, writes=False
+    ),
     "oteapp:whatif_apply": Case(draw_whatif_apply, check_whatif_apply),
     # A checkbox: anything but "on" means unchecked, and the answer says which it became.
     "oteapp:digest_preferences": Case(draw_digest_preferences, check_digest_preferences, refuses=False),

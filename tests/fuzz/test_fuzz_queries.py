@@ -55,6 +55,11 @@ def _query(endpoint: Endpoint, data: st.DataObject) -> dict[str, str]:
         ("months", st.sampled_from(["12", "24", "36", "0", "-12", "999999999999", "\uff11\uff12"]) | unicode_text),
         ("kind", st.sampled_from(["actuals", "ote", "quota", "rate", "reps", "members", "other"]) | hostile_text),
         ("page", st.sampled_from(["1", "2", "0", "-1", "last", "99999999999999999999", "\x00"]) | hostile_text),
+        (
+            "period",
+            st.sampled_from(["2026-Q4", "2026-ytd", "2026-10", "2025-Q2", "2026-Q5", "0000-Q1", "9999-ytd", "2026-13"])
+            | unicode_text,
+        ),
     ):
         if data.draw(st.booleans(), label=f"with {name}"):
             query[name] = data.draw(values, label=name)
@@ -80,6 +85,18 @@ def _invalid_month(query: dict[str, str]) -> bool:
     return False
 
 
+def _invalid_period(text: str) -> bool:
+    from datetime import date
+
+    from oteapp.engine import parse_period
+
+    try:
+        parse_period(text.strip(), as_of=date.today())
+    except ValueError:
+        return True
+    return False
+
+
 @pytest.mark.parametrize("endpoint", GET_ENDPOINTS, ids=lambda endpoint: endpoint.name)
 def test_hostile_query_strings_and_paths_are_answered_without_writing(endpoint, world):
     @settings(fuzz_settings, max_examples=max(1, EXAMPLES * 10 // 24))
@@ -98,8 +115,11 @@ def test_hostile_query_strings_and_paths_are_answered_without_writing(endpoint, 
             judge(response)
             assert fingerprint() == before, "a GET changed tenant rows"
             html = html_of(response)
-            if response.status_code == 200 and _invalid_month(query) and 'class="month-selector' in html:
-                assert "is not a month; showing" in html, "the page silently shows another month than asked"
+            if response.status_code == 200 and 'class="month-selector' in html:
+                if _invalid_month(query) and "period" not in query:
+                    assert "is not a month; showing" in html, "the page silently shows another month than asked"
+                if query.get("period") and _invalid_period(query["period"]) and 'class="month-selector period' in html:
+                    assert "; showing" in html, "the page silently shows another period than asked"
             if endpoint.name in ("oteapp:report_csv", "oteapp:report_json") and client is world.client:
                 assert (response.status_code == 400) == _invalid_month(query), "a download of another month"
             transaction.set_rollback(True)

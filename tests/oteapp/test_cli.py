@@ -89,7 +89,7 @@ def test_createorg_reuses_an_existing_user_and_works_without_owner():
         (("report", "nope", "--month", "2026-10"), "no organization with slug 'nope'"),
         (("report", "acme-insurance", "--month", "2026-13"), "--month '2026-13' is not a month; use YYYY-MM"),
         (("report", "acme-insurance", "--month", "October"), "--month 'October' is not a month; use YYYY-MM"),
-        (("report", "acme-insurance"), "Error: the following arguments are required: --month"),
+        (("report", "acme-insurance"), "Error: one of the arguments --month --period is required"),
         (("report", "acme-insurance", "--month", "2026-10", "--format", "pdf"), "Error: argument --format"),
     ],
 )
@@ -191,7 +191,7 @@ def test_a_real_run_exits_non_zero_with_one_line_on_stderr(organization):
     missing_month = manage("report", organization.slug)
     assert missing_month.returncode == 2
     assert missing_month.stderr.splitlines() == [
-        "manage.py report: error: the following arguments are required: --month"
+        "manage.py report: error: one of the arguments --month --period is required"
     ]
     assert database_state() == before
 

@@ -1,6 +1,7 @@
 """The month selector asks for its tab's own address with one of each parameter (issue 14, item 12): htmx adds
 a GET form's fields to the request's URL, so an empty `hx-get` (the current URL, query included) added `month=`
-again on every change, and What-If's scenario once more per change."""
+again on every change, and What-If's scenario once more per change. The tabs with a period selector (issue 17
+item 3) send `period` in place of `month`, once."""
 
 import re
 
@@ -19,7 +20,9 @@ TABS = {
     "what-if/": "?month=2026-10&deal_value=12000&role-closer-headcount=5",
     "configuration/": "?month=2026-10",
     "history/": "?month=2026-10&months=24",
+    "leaderboard/": "?period=2026-Q4",
 }
+PERIOD_TABS = {"performance/", "history/", "leaderboard/"}
 
 
 @pytest.mark.parametrize(("tab", "query"), TABS.items())
@@ -32,9 +35,12 @@ def test_the_selector_requests_its_tab_with_one_of_each_parameter(owner_client, 
         form = re.search(r'<form class="month-selector[^>]*>(.*?)</form>', body, re.S)
         tag = form[0][: form[0].index(">") + 1]
         assert f'action="/o/{organization.slug}/{tab}"' in tag and f'hx-get="/o/{organization.slug}/{tab}"' in tag
-        names = re.findall(r'<input[^>]* name="([^"]+)"', form[1])
-        others = [part.split("=")[0] for part in query.lstrip("?").split("&") if not part.startswith("month=")]
-        assert sorted(names) == sorted(["month", *others]), names
+        names = re.findall(r'<(?:input|select)[^>]* name="([^"]+)"', form[1])
+        chosen = "period" if tab in PERIOD_TABS else "month"
+        others = [
+            part.split("=")[0] for part in query.lstrip("?").split("&") if part.split("=")[0] not in ("month", "period")
+        ]
+        assert sorted(names) == sorted([chosen, *others]), names
 
 
 def test_the_audit_filter_requests_its_own_address(owner_client, organization):

@@ -194,7 +194,7 @@ def test_a_large_teams_rep_table_loads_when_opened(owner_client, organization):
     standalone = owner_client.get(f"{base}reps/closer/?month=2026-10")
 
     assert "Closer 07" not in page  # not rendered until asked for
-    assert 'hx-trigger="toggle once"' in page and f'href="{base}reps/closer/?month=2026-10"' in page
+    assert 'hx-trigger="toggle once"' in page and f'href="{base}reps/closer/?period=2026-10"' in page
     assert "Closer 07" in section.content.decode() and "<html" not in section.content.decode()
     assert "Closer 07" in standalone.content.decode() and "<html" in standalone.content.decode()
     assert owner_client.get(f"{base}reps/nobody/?month=2026-10").status_code == 404

@@ -57,6 +57,7 @@ READ_LEVEL = {
     "oteapp:configuration_role_delete": ADMIN,  # the confirmation of deleting a role
     "oteapp:rep_plan": ADMIN,  # a rep's plan editor
     "oteapp:actuals_template": MANAGER,  # the template to fill in for an upload
+    "oteapp:leaderboard": MANAGER,  # it shows earnings (issue 17 item 4)
     "oteapp:whatif_apply": ADMIN,  # the confirmation of applying a scenario
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,

@@ -51,7 +51,7 @@ class Command(OrganizationCommand):
                         fiscal_year_start=settings.fiscal_year_start,
                         as_of=today or organization_today(timezone_name=settings.timezone),
                     )
-                except engine.PeriodError as exc:
+                except ValueError as exc:  # PeriodError, or a year the calendar does not have (0000)
                     raise CommandError(f"--period {exc}") from None
                 report = period_report_get(organization=organization, period=chosen)
                 if output_format == "json":
