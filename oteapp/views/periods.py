@@ -29,7 +29,7 @@ class PeriodOption:
 class PeriodChoice:
     period: engine.Period
     label: str  # "Q3 2026 (Jul to Sep)" with an en dash, see period_label
-    month_choice: MonthChoice  # the period's last month: what the tabs' links and the month banner use
+    month_choice: MonthChoice  # the period's last month with actuals: what the tabs' links and month banner use
     groups: tuple[tuple[str, tuple[PeriodOption, ...]], ...]  # the selector's options, by kind
     closed_months: int  # how many of its months are closed (their figures frozen)
     invalid: str | None = None  # a ?period= value that could not be read, and why
@@ -127,10 +127,13 @@ def selected_period(request: HttpRequest) -> PeriodChoice:
         if month_choice.invalid and not invalid:
             invalid = f"“{month_choice.invalid}” is not a month"
     months, closed = months_and_closed(request)
+    # The tabs' links carry the period's last month with actuals (else its last month): what the other tabs show.
+    with_actuals = set(months)
+    reported = [month for month in period.months if month in with_actuals]
     return PeriodChoice(
         period=period,
         label=period_label(period, fiscal_year_start=start),
-        month_choice=month_choice_for(request, period.months[-1]),
+        month_choice=month_choice_for(request, (reported or period.months)[-1]),
         groups=_options(months, period, start, today),
         closed_months=sum(1 for month in period.months if month in closed),
         invalid=invalid,

@@ -457,8 +457,8 @@ def draw_rep_plan(world: World, data: st.DataObject, tail: str = "") -> Request:
     rep = world.reps[name]
     rep_id = data.draw(st.sampled_from([rep.pk, rep.pk, rep.pk, NO_SUCH_ID]), label="rep id")
     prefix = f"plan-{rep.pk}-"
-    valid = {prefix + field: "" for field in PLAN_NUMBERS} | {prefix + "version": rep_plan_version(rep)}
-    hostile = {prefix + field: strategy for field, strategy in PLAN_NUMBERS.items()}
+    valid = {prefix + name: "" for name in PLAN_NUMBERS} | {prefix + "version": rep_plan_version(rep)}
+    hostile = {prefix + name: strategy for name, strategy in PLAN_NUMBERS.items()}
     hostile[prefix + "version"] = unicode_text
     path = org_path(world, f"configuration/reps/{rep_id}/plan/{tail}")
     return Request(with_month_query(data, path), mutated(data, valid, hostile), context={"rep": rep})
@@ -467,9 +467,9 @@ def draw_rep_plan(world: World, data: st.DataObject, tail: str = "") -> Request:
 def check_rep_plan(world: World, request: Request, sent: Sent) -> None:
     rep = Rep.unscoped.get(pk=request.context["rep"].pk)
     prefix = f"plan-{rep.pk}-"
-    for field in PLAN_NUMBERS:
-        typed = sent.posted.get(prefix + field, "")
-        assert getattr(rep, field) == typed_number(typed), field
+    for name in PLAN_NUMBERS:
+        typed = sent.posted.get(prefix + name, "")
+        assert getattr(rep, name) == typed_number(typed), name
 
 
 def check_rep_plan_preview(world: World, request: Request, sent: Sent) -> None:
