@@ -160,8 +160,11 @@ def generated_reps(rng: random.Random) -> list[dict]:
         role = ["closer", "closer", "senior_closer", "setter", "setter", "manager"][index % 6]
         start = month_of(month_index(FIRST_MONTH) + rng.randint(-14, 14))
         reps.append(
-            {"name": f"Rep {index:02d} {rng.choice(['Ana', 'Bo', 'Cy', 'Dee'])}", "role": role,
-             "start_date": f"{label(start)}-{rng.randint(1, 28):02d}"}
+            {
+                "name": f"Rep {index:02d} {rng.choice(['Ana', 'Bo', 'Cy', 'Dee'])}",
+                "role": role,
+                "start_date": f"{label(start)}-{rng.randint(1, 28):02d}",
+            }
         )
     return reps
 
@@ -259,8 +262,16 @@ def rep_month(config: dict, rep: dict, month: tuple[int, int], row: dict, closer
     else:
         units = closer_deals if row["team_deals"] == "" else F(row["team_deals"])
         commission = rate * deal_value * weighted_units(units, quota, role["accelerators"])
-    return {"units": units, "quota": quota, "ote": ote, "earnings": base + commission, "base": base,
-            "commission": commission, "revenue": revenue, "ramp": ramp}
+    return {
+        "units": units,
+        "quota": quota,
+        "ote": ote,
+        "earnings": base + commission,
+        "base": base,
+        "commission": commission,
+        "revenue": revenue,
+        "ramp": ramp,
+    }
 
 
 def ratio(numerator: Fraction, denominator: Fraction) -> Fraction | None:
@@ -280,8 +291,10 @@ def reference_report(months: list[tuple[int, int]], configs: dict, actuals: dict
     counted = [month for month in months if any(key[0] == month for key in actuals)]
     last = configs[counted[-1]]
     rep_of = {rep["name"]: rep for rep in reps}
-    roles = {key: {"units": Fraction(0), "quota": Fraction(0), "ote": Fraction(0), "actual": Fraction(0),
-                   "reps": {}} for key in last["roles"]}
+    roles = {
+        key: {"units": Fraction(0), "quota": Fraction(0), "ote": Fraction(0), "actual": Fraction(0), "reps": {}}
+        for key in last["roles"]
+    }
     team: dict[str, list[Fraction]] = {}
     revenue = ebitda = Fraction(0)
     for month in counted:
@@ -289,8 +302,11 @@ def reference_report(months: list[tuple[int, int]], configs: dict, actuals: dict
         people = {p["name"]: p for p in config["reps"]}
         rows = {name: row for (m, name), row in actuals.items() if m == month}
         closer_deals = sum(
-            (F(row["deals"]) or Fraction(0) for name, row in rows.items()
-             if config["roles"][rep_of[name]["role"]]["kind"] == "closer"),
+            (
+                F(row["deals"]) or Fraction(0)
+                for name, row in rows.items()
+                if config["roles"][rep_of[name]["role"]]["kind"] == "closer"
+            ),
             Fraction(0),
         )
         month_revenue = month_actual = Fraction(0)
@@ -301,8 +317,9 @@ def reference_report(months: list[tuple[int, int]], configs: dict, actuals: dict
             sums["quota"] += figures["quota"]
             sums["ote"] += figures["ote"]
             sums["actual"] += figures["earnings"]
-            mine = sums["reps"].setdefault(name, dict.fromkeys(("units", "quota", "ote", "earnings", "base",
-                                                              "commission"), Fraction(0)))
+            mine = sums["reps"].setdefault(
+                name, dict.fromkeys(("units", "quota", "ote", "earnings", "base", "commission"), Fraction(0))
+            )
             for field in mine:
                 mine[field] += figures[field]
             mine["ramp"] = figures["ramp"]
@@ -346,8 +363,13 @@ def reference_report(months: list[tuple[int, int]], configs: dict, actuals: dict
             "status": status(ote_attainment, organization) if headcount else None,
             "reps": {
                 name: {
-                    "units": mine["units"], "quota": mine["quota"], "ote": mine["ote"], "earnings": mine["earnings"],
-                    "base": mine["base"], "commission": mine["commission"], "ramp_factor": mine["ramp"],
+                    "units": mine["units"],
+                    "quota": mine["quota"],
+                    "ote": mine["ote"],
+                    "earnings": mine["earnings"],
+                    "base": mine["base"],
+                    "commission": mine["commission"],
+                    "ramp_factor": mine["ramp"],
                     "ote_attainment": ratio(mine["earnings"], mine["ote"]),
                     "quota_attainment": ratio(mine["units"], mine["quota"]),
                     "status": status(ratio(mine["earnings"], mine["ote"]), organization),
@@ -376,9 +398,19 @@ def reference_report(months: list[tuple[int, int]], configs: dict, actuals: dict
 # --- comparing, at the contract's precision ---------------------------------------------------------------
 
 PLACES = {
-    "team_avg_attainment": 4, "team_ote_attainment": 4, "revenue_per_ote_dollar": 4, "ote_pct_of_revenue": 4,
-    "comp_pct_of_revenue": 4, "quota_attainment": 4, "ote_attainment": 4, "ramp_factor": 4,
-    "monthly_quota": 2, "break_even_units": 2, "actual_units": 2, "actual_units_per_person": 2, "units": 2,
+    "team_avg_attainment": 4,
+    "team_ote_attainment": 4,
+    "revenue_per_ote_dollar": 4,
+    "ote_pct_of_revenue": 4,
+    "comp_pct_of_revenue": 4,
+    "quota_attainment": 4,
+    "ote_attainment": 4,
+    "ramp_factor": 4,
+    "monthly_quota": 2,
+    "break_even_units": 2,
+    "actual_units": 2,
+    "actual_units_per_person": 2,
+    "units": 2,
     "quota": 2,
 }
 
@@ -394,7 +426,8 @@ def rounded(value: Fraction | None, places: int) -> float | None:
 
 def expected(figures: dict) -> dict:
     return {
-        name: value if isinstance(value, str | int) or (value is None and name == "status")
+        name: value
+        if isinstance(value, str | int) or (value is None and name == "status")
         else rounded(value, PLACES.get(name, 2))
         for name, value in figures.items()
     }
@@ -450,8 +483,11 @@ def load(organization, tmp_path: Path, seed: int) -> tuple[dict, dict, list[dict
         configs.update(dict.fromkeys(phase_months, config))
         previous = config
     # A correction to a closed month after its close: counted, with the configuration it was frozen with.
-    corrected = next(key for key in sorted(actuals) if key[0] in phases[0] and KINDS[
-        next(rep["role"] for rep in reps if rep["name"] == key[1])] == "closer")
+    corrected = next(
+        key
+        for key in sorted(actuals)
+        if key[0] in phases[0] and KINDS[next(rep["role"] for rep in reps if rep["name"] == key[1])] == "closer"
+    )
     actuals[corrected] = dict(actuals[corrected], deals="13", revenue="")
     fix = tmp_path / f"fix-{seed}.csv"
     fix.write_text(f"month,rep,role,deals,revenue\n{label(corrected[0])},{corrected[1]},,13,\n")
@@ -499,17 +535,51 @@ def test_period_reports_match_the_independent_reference(seed, tmp_path):
 def test_the_reference_agrees_with_worked_example_a():
     """The reference itself reproduces SPEC section 11 (so a shared mistake cannot hide)."""
     roles = {
-        "closer": {"kind": "closer", "annual_ote": "60000", "annual_base": "0", "monthly_quota": "5",
-                   "commission_rate": "0.10", "ramp": [], "accelerators": []},
-        "setter": {"kind": "setter", "annual_ote": "48000", "annual_base": "0", "monthly_quota": "40",
-                   "commission_rate": "0.05", "ramp": [], "accelerators": []},
-        "manager": {"kind": "manager", "annual_ote": "90000", "annual_base": "0", "monthly_quota": "40",
-                    "commission_rate": "0.03", "ramp": [], "accelerators": []},
+        "closer": {
+            "kind": "closer",
+            "annual_ote": "60000",
+            "annual_base": "0",
+            "monthly_quota": "5",
+            "commission_rate": "0.10",
+            "ramp": [],
+            "accelerators": [],
+        },
+        "setter": {
+            "kind": "setter",
+            "annual_ote": "48000",
+            "annual_base": "0",
+            "monthly_quota": "40",
+            "commission_rate": "0.05",
+            "ramp": [],
+            "accelerators": [],
+        },
+        "manager": {
+            "kind": "manager",
+            "annual_ote": "90000",
+            "annual_base": "0",
+            "monthly_quota": "40",
+            "commission_rate": "0.03",
+            "ramp": [],
+            "accelerators": [],
+        },
     }
-    organization = {"deal_value": "11340", "meeting_to_deal_rate": "0.25", "comp_model": "commission_only",
-                    "monthly_operating_expenses": "9000", "on_target_threshold": "1", "at_risk_threshold": "0.85"}
-    people = [("Ana", "closer", "6"), ("Ben", "closer", "4"), ("Cy", "closer", "3"), ("Dee", "closer", "5"),
-              ("Eli", "setter", "42"), ("Fay", "setter", "30"), ("Gus", "manager", "18")]
+    organization = {
+        "deal_value": "11340",
+        "meeting_to_deal_rate": "0.25",
+        "comp_model": "commission_only",
+        "monthly_operating_expenses": "9000",
+        "on_target_threshold": "1",
+        "at_risk_threshold": "0.85",
+    }
+    people = [
+        ("Ana", "closer", "6"),
+        ("Ben", "closer", "4"),
+        ("Cy", "closer", "3"),
+        ("Dee", "closer", "5"),
+        ("Eli", "setter", "42"),
+        ("Fay", "setter", "30"),
+        ("Gus", "manager", "18"),
+    ]
     reps = [{"name": name, "role": role, "start_date": "2025-01-01", "plan": {}} for name, role, _ in people]
     config = {"organization": organization, "roles": roles, "reps": reps}
     month = (2026, 10)
