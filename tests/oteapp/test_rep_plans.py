@@ -84,7 +84,7 @@ def test_a_saved_plan_changes_the_reps_status_and_the_role_totals_but_not_the_ro
     assert (after.monthly_ote, after.monthly_quota) == (Decimal(5000), Decimal(5))  # still the role's
     ben_row = next(rep for rep in after.reps if rep.name == "Ben")
     assert (
-        ben_row.status == "on_target" and next(rep for rep in before.reps if rep.name == "Ben").status == "off_target"
+        ben_row.status == "on_target" and next(rep for rep in before.reps if rep.name == "Ben").status == "at_risk"
     )
     events = AuditEvent.unscoped.filter(organization=organization, action="rep_plan_update", subject="Ben")
     assert set(events.values_list("field", "old_value", "new_value")) == {
