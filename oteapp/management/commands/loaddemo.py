@@ -35,6 +35,9 @@ DEMO_REPS = (
     ("Gus Garcia", "manager", 0.0, 40),
 )
 
+# A senior closer on her own plan (SPEC section 14): a bigger OTE and quota than the role's.
+DEMO_PLANS = {"Ana Alvarez": {"annual_ote": Decimal("72000"), "monthly_quota": Decimal("6")}}
+
 
 def _month_add(month: date, months: int) -> date:
     index = month.year * 12 + month.month - 1 + months
@@ -77,6 +80,7 @@ class Command(BaseCommand):
                 role=roles[role],
                 name=name,
                 start_date=_month_add(this_month, -tenure),
+                **DEMO_PLANS.get(name, {}),
             )
             for name, role, _, tenure in DEMO_REPS
         ]
