@@ -236,11 +236,17 @@ class _RoleNames:
         self.roles = roles
         self.by_key = {column_key(key): key for key in roles}
         self.by_name: dict[str, set[str]] = {}
+        self.resolved: dict[str, tuple[str | None, str | None]] = {}
         for role in roles.values():
             self.by_name.setdefault(_name_key(role.name), set()).add(role.key)
 
     def resolve(self, text: str) -> tuple[str | None, str | None]:
-        """(role key, None) or (None, problem)."""
+        """(role key, None) or (None, problem); a file repeats a few role names over thousands of rows."""
+        if text not in self.resolved:
+            self.resolved[text] = self._resolve(text)
+        return self.resolved[text]
+
+    def _resolve(self, text: str) -> tuple[str | None, str | None]:
         candidates = set(self.by_name.get(_name_key(text), ()))
         if column_key(text) in self.by_key:
             candidates.add(self.by_key[column_key(text)])
