@@ -19,6 +19,7 @@ Rules where the SPEC is silent:
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,7 +44,7 @@ from oteapp.files.configuration import (
     require_organization_context,
     shown,
 )
-from oteapp.files.csv_writer import FORMULA_TRIGGERS, csv_text
+from oteapp.files.csv_writer import FORMULA_TRIGGERS, CsvWriter, csv_text
 from oteapp.files.spreadsheet import SpreadsheetError, is_xlsx, xlsx_rows
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
@@ -166,12 +167,12 @@ def _workbook_text(data: bytes) -> str:
     max_rows = settings.IMPORT_MAX_ROWS
     rows = xlsx_rows(data, max_bytes=settings.IMPORT_MAX_BYTES, max_columns=MAX_HEADER_COLUMNS + 1)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")  # an internal copy, read back below: not a file the product writes
+    writer = CsvWriter(out)  # the parser takes back the apostrophe it puts before formula-like text
     try:
         header = next(rows, None)
         if header is None:
             raise ActualsImportError([f"line 1: the sheet is empty; expected the header {','.join(COLUMNS)}"])
-        names = [_cell_text(cell, "") for cell in header]
+        names = [str(_cell_value(cell, "")) for cell in header]
         while names and not names[-1].strip():
             names.pop()
         columns = [column_key(name) for name in names]
@@ -182,8 +183,8 @@ def _workbook_text(data: bytes) -> str:
                 raise ActualsImportError(
                     [f"line {line}: the sheet has more than {max_rows:,} rows; an import takes at most {max_rows:,}"]
                 )
-            cells = [_cell_text(cell, columns[index] if index < len(columns) else "") for index, cell in enumerate(row)]
-            while len(cells) > len(columns) and not cells[-1].strip():
+            cells = [_cell_value(cell, columns[i] if i < len(columns) else "") for i, cell in enumerate(row)]
+            while len(cells) > len(columns) and not str(cells[-1]).strip():
                 cells.pop()
             writer.writerow(cells + [""] * (len(columns) - len(cells)))
     except SpreadsheetError as error:
@@ -191,16 +192,17 @@ def _workbook_text(data: bytes) -> str:
     return out.getvalue()
 
 
-def _cell_text(value: object, column: str) -> str:
+def _cell_value(value: object, column: str) -> str | Decimal:
+    """A workbook cell as the CSV holds it: numbers as plain decimals, dates as text, the rest as text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
-        return str(value)
+        return Decimal(value)
     if isinstance(value, float):
-        # The shortest text that reads back as the same float: what the spreadsheet shows, not 10500.000000001.
-        return decimal_text(Decimal(repr(value))) if value == value and abs(value) != float("inf") else repr(value)
+        # The shortest decimal that reads back as the same float: what the spreadsheet shows, not 10500.000000001.
+        return Decimal(decimal_text(Decimal(repr(value)))) if math.isfinite(value) else repr(value)
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
@@ -263,10 +265,13 @@ def _name_key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _undefused(text: str) -> str:
-    """A text cell as typed: the apostrophe the product's CSV files put before a cell that a spreadsheet would run
-    as a formula (oteapp/files/csv_writer.py) is taken off, so a downloaded template reads back as it was."""
-    return text[1:] if text.startswith("'") and text[1:2] and text[1] in FORMULA_TRIGGERS else text
+def _undefused(cells: list[str]) -> list[str]:
+    """The cells as typed: the apostrophe the product's CSV files put before a cell that a spreadsheet would run as
+    a formula (oteapp/files/csv_writer.py) is taken off, so a downloaded template reads back as it was."""
+    return [cell[1:] if cell[:1] == "'" and cell[1:2] in DEFUSED else cell for cell in cells]
+
+
+DEFUSED = frozenset(FORMULA_TRIGGERS)
 
 
 def _row(line: int, cells: dict[str, str], roles: _RoleNames, problems: _Problems) -> _Row | None:
@@ -278,12 +283,12 @@ def _row(line: int, cells: dict[str, str], roles: _RoleNames, problems: _Problem
     except ValueError:
         problem = "required; use YYYY-MM" if not month_text else f"{shown(month_text)} is not a month; use YYYY-MM"
         problems.add(line, "month", problem)
-    rep = _undefused(cells["rep"].strip())
+    rep = cells["rep"].strip()
     if not rep or len(rep) > MAX_NAME_LENGTH:
         problems.add(line, "rep", f"the rep's name must be 1 to {MAX_NAME_LENGTH} characters")
     elif text_problem(rep):
         problems.add(line, "rep", f"the rep's name {text_problem(rep)}, got {shown(rep)}")
-    role = _undefused(cells["role"].strip())
+    role = cells["role"].strip()
     if role:
         role, problem = roles.resolve(role)
         if problem:
@@ -342,7 +347,7 @@ def _parse(text: str, roles: _RoleNames, problems: _Problems) -> list[_Row]:
             if len(cells) != len(columns):
                 problems.add(line, None, f"{len(cells)} cells, but the header has {len(columns)} columns")
                 continue
-            row = _row(line, dict(zip(columns, cells, strict=True)), roles, problems)
+            row = _row(line, dict(zip(columns, _undefused(cells), strict=True)), roles, problems)
             if row is None:
                 continue
             first = first_lines.setdefault((row.rep, row.month), line)

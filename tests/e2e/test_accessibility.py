@@ -41,7 +41,7 @@ def organization(transactional_db):
 
 
 SIGNED_OUT = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
-TABS = ["", "performance/", "actuals/", "pnl/", "what-if/", "configuration/", "history/"]
+TABS = ["", "performance/", "leaderboard/", "actuals/", "pnl/", "what-if/", "configuration/", "history/"]
 OTHERS = [
     "actuals/upload/",
     "audit/",

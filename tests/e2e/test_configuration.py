@@ -169,6 +169,10 @@ def test_export_and_reimport_the_configuration(new_page, organization, tmp_path)
     expect(page.locator("#id_role-closer-annual_ote")).to_have_value("1")
     page.locator("#id_file").set_input_files(str(exported))
     page.get_by_role("button", name="Import", exact=True).click()
+    # Every change is shown first (issue 17 item 5); nothing is written until it is applied.
+    expect(page.get_by_role("heading", name="Preview: what this file will change")).to_be_visible()
+    assert closer(organization).annual_ote == Decimal("1")
+    page.get_by_role("button", name="Apply these changes").click()
 
     expect(page.locator("#config-files .notice")).to_contain_text("Configuration imported")
     expect(page.locator("#id_role-closer-annual_ote")).to_have_value("60000")

@@ -4,7 +4,10 @@ import re
 
 from tests.factories import PASSWORD, UserFactory, organization_with_members
 
-TABS = ("", "performance/", "actuals/", "pnl/", "what-if/", "configuration/", "history/", "investor/", "audit/")
+TABS = (
+    "", "performance/", "leaderboard/", "actuals/", "pnl/", "what-if/", "configuration/", "history/", "investor/",
+    "audit/",
+)
 
 
 def test_no_tab_violates_the_content_security_policy(page):

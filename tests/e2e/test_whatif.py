@@ -107,11 +107,11 @@ def test_changing_the_month_keeps_one_of_each_parameter(new_page, organization):
         wait_for_htmx_settled(page)
         query = parse_qs(urlsplit(page.url).query)
         assert query == {"month": [month], "role-closer-headcount": ["5"]}, page.url
+    # Team Performance chooses a period (issue 17): one `period` in place of the month.
     page.goto(f"/o/{organization.slug}/performance/?month=2026-10")
-    for month in ("2026-09", "2026-10"):
-        page.locator(".month-selector input[name=month]").fill(month)
-        page.locator(".month-selector input[name=month]").dispatch_event("change")
-        expect(page).to_have_url(re.compile(rf"/performance/\?month={month}$"))
+    for period in ("2026-Q4", "2026-ytd", "2026-10"):
+        page.get_by_label("Period").select_option(period)
+        expect(page).to_have_url(re.compile(rf"/performance/\?period={period}$"))
         wait_for_htmx_settled(page)
 
 

@@ -191,6 +191,12 @@ def test_the_upload_page_previews_an_xlsx_and_applies_it(owner_client, organizat
     assert stored(organization)["Ana"]["deals"] == Decimal(6)
 
 
+def test_a_formula_like_name_in_a_workbook_is_read_as_typed(organization):
+    # The CSV copy of the sheet defuses "@Bob" (a spreadsheet would run it); the import reads it back as typed.
+    imported(organization, workbook([["month", "rep", "role", "deals"], ["2026-10", "@Bob", "closer", -0.0]]))
+    assert stored(organization)["@Bob"]["deals"] == Decimal(0)
+
+
 def test_the_text_of_an_xlsx_is_its_first_sheet_as_csv():
     data = workbook([["month", "rep", "role", "revenue"], [datetime(2026, 10, 1), "Ana, Jr", "closer", 0.1]])
-    assert actuals_csv_text(data) == 'month,rep,role,revenue\n2026-10,"Ana, Jr",closer,0.1\n'
+    assert actuals_csv_text(data) == '"month","rep","role","revenue"\n"2026-10","Ana, Jr","closer",0.1\n'

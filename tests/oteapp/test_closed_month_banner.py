@@ -12,7 +12,9 @@ from tests.oteapp.test_configuration_view import member_client, worked_example_a
 pytestmark = pytest.mark.django_db
 
 OCTOBER = date(2026, 10, 1)
-TABS = ["", "performance/", "actuals/", "pnl/", "what-if/", "configuration/", "history/", "actuals/upload/"]
+TABS = [
+    "", "performance/", "leaderboard/", "actuals/", "pnl/", "what-if/", "configuration/", "history/", "actuals/upload/"
+]
 BANNER = "<strong>Closed</strong> — figures frozen on 1 November 2026"
 
 

@@ -102,7 +102,7 @@ def test_the_command_line_text_report_is_in_euros(euro):
     call_command("report", euro.organization.slug, "--month", "2026-10", "--format", "text", stdout=out)
 
     text = out.getvalue()
-    assert "Total actual earnings: €36,458.10" in text and "Revenue per €1 OTE:    €5.75" in text
+    assert "Total actual earnings:   €36,458.10" in text and "Revenue per €1 OTE:      €5.75" in text
     assert "$" not in text
 
 

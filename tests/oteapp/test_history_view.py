@@ -104,8 +104,8 @@ def test_history_empty_and_partial(owner_client, organization):
     assert "HX-Request" in response["Vary"] and response.context["active_tab"] == "history"
 
 
-def test_changing_the_month_keeps_the_chosen_span(owner_client, organization):
+def test_changing_the_period_keeps_the_chosen_span(owner_client, organization):
     page = owner_client.get(f"/o/{organization.slug}/history/?month=2026-10&months=24").content.decode()
     selector = page.split('class="month-selector', 1)[1].split("</form>", 1)[0]
     assert '<input type="hidden" name="months" value="24">' in selector
-    assert 'name="month"' in selector and 'type="hidden" name="month"' not in selector
+    assert '<select name="period">' in selector and 'name="month"' not in selector
