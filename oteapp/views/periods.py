@@ -71,15 +71,12 @@ def period_label(period: engine.Period, *, fiscal_year_start: int) -> str:
 def _settings(request: HttpRequest) -> tuple[int, str]:
     """The fiscal year start and the time zone, once per data version and process."""
     organization = request.organization
-    return organization_value_get(
-        request,
-        name="fiscal-year-start-and-timezone",
-        build=lambda: _settings_values(organization_settings_get(organization=organization)),
-    )
 
+    def build() -> tuple[int, str]:
+        settings = organization_settings_get(organization=organization)
+        return settings.fiscal_year_start, settings.timezone
 
-def _settings_values(settings: object) -> tuple[int, str]:
-    return settings.fiscal_year_start, settings.timezone
+    return organization_value_get(request, name="fiscal-year-start-and-timezone", build=build)
 
 
 def _options(months: list[date], chosen: engine.Period, start: int, today: date) -> tuple:
@@ -90,9 +87,10 @@ def _options(months: list[date], chosen: engine.Period, start: int, today: date)
     years: dict[str, engine.Period] = {}
     for month in months:
         year, quarter = engine.fiscal_quarter_of(month, start)
-        quarters.setdefault(f"{year}-Q{quarter}", engine.parse_period(f"{year}-Q{quarter}", fiscal_year_start=start))
-        if month <= today:
-            years.setdefault(f"{year}-ytd", engine.parse_period(f"{year}-ytd", fiscal_year_start=start, as_of=today))
+        if f"{year}-Q{quarter}" not in quarters:
+            quarters[f"{year}-Q{quarter}"] = engine.parse_period(f"{year}-Q{quarter}", fiscal_year_start=start)
+        if month <= today and f"{year}-ytd" not in years:
+            years[f"{year}-ytd"] = engine.parse_period(f"{year}-ytd", fiscal_year_start=start, as_of=today)
     if chosen.kind == engine.PERIOD_QUARTER:
         quarters.setdefault(chosen.label, chosen)
     if chosen.kind == engine.PERIOD_YTD:
