@@ -6,7 +6,7 @@ import hashlib
 import json
 import operator
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -35,6 +35,7 @@ class MonthReport:
     month: date
     config: engine.OrgConfig
     report: engine.Report
+    actuals: Sequence[engine.RepMonth]  # the rows the report was computed from (pace projects the same rows)
 
 
 def organization_settings_get(*, organization: Organization) -> OrganizationSettings:
@@ -300,13 +301,14 @@ def month_report_get(*, organization: Organization, month: date, config: engine.
         config = pinned_configs_get(organization=organization, months=[month]).get(month) or organization_config_get(
             organization=organization
         )
+    actuals = month_actuals_get(organization=organization, month=month)
     report = engine.compute_report(
         config=config,
         month=month,
-        actuals=month_actuals_get(organization=organization, month=month),
+        actuals=actuals,
         active_reps=month_active_reps_get(organization=organization, month=month),
     )
-    return MonthReport(month=month, config=config, report=report)
+    return MonthReport(month=month, config=config, report=report, actuals=actuals)
 
 
 # Every tab asks for this list. DISTINCT reads every actuals row of the organization; this walks the
@@ -393,7 +395,7 @@ def month_reports_get(
         active = [rep.as_active() for rep in reps if rep.active_in(month)]
         month_config = pinned.get(month, config)
         report = engine.compute_report(config=month_config, month=month, actuals=actuals[month], active_reps=active)
-        reports.append(MonthReport(month=month, config=month_config, report=report))
+        reports.append(MonthReport(month=month, config=month_config, report=report, actuals=actuals[month]))
     return reports
 
 

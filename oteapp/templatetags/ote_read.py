@@ -64,3 +64,15 @@ def qty(value, places: int = 2) -> str:
         return DASH
     text = units(value, places)
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def rep_pace(pace, rep_id):
+    """A rep's projection in the month's pace (engine.MonthPace), or None (no pace, or not a rep of it)."""
+    return pace.reps.get(rep_id) if pace else None
+
+
+@register.filter
+def role_pace(pace, role_key):
+    """A role's projection in the month's pace (engine.MonthPace), or None."""
+    return pace.roles.get(role_key) if pace else None

@@ -25,9 +25,7 @@ class RoleCard:
 
 
 def role_cards(report: engine.Report | engine.PeriodReport) -> list[RoleCard]:
-    misaligned = {
-        insight.role: insight for insight in report.insights if insight.code == engine.CODE_QUOTA_MISALIGNED
-    }
+    misaligned = {insight.role: insight for insight in report.insights if insight.code == engine.CODE_QUOTA_MISALIGNED}
     return [RoleCard(role=role, misaligned=misaligned.get(role.key)) for role in report.roles]
 
 
@@ -35,23 +33,44 @@ def insight_of(report: engine.Report | engine.PeriodReport, code: str) -> engine
     return next((insight for insight in report.insights if insight.code == code), None)
 
 
+@dataclass(frozen=True)
+class PerformanceReport:
+    report: engine.Report | engine.PeriodReport
+    pace: engine.MonthPace | None  # the open month's projection (SPEC section 13); None for any other period
+
+
 def period_report(request: HttpRequest, choice: PeriodChoice) -> engine.Report | engine.PeriodReport:
     """A month's report (with its insights and missing actuals), or a quarter's or year's (SPEC section 14)."""
-    if choice.is_month:
-        return month_report_get(organization=request.organization, month=choice.period.months[0]).report
-    return period_report_get(organization=request.organization, period=choice.period)
+    return performance_get(request, choice, with_pace=False).report
+
+
+def performance_get(request: HttpRequest, choice: PeriodChoice, *, with_pace: bool = True) -> PerformanceReport:
+    """The period's report and, when it is the organization's current month, its pace."""
+    if not choice.is_month:
+        return PerformanceReport(
+            report=period_report_get(organization=request.organization, period=choice.period), pace=None
+        )
+    month = month_report_get(organization=request.organization, month=choice.period.months[0])
+    pace = None
+    if with_pace:
+        pace = engine.compute_pace(
+            config=month.config, month=month.month, actuals=month.actuals, as_of=choice.today, report=month.report
+        )
+    return PerformanceReport(report=month.report, pace=pace)
 
 
 @require_safe
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
     def build_context() -> dict:
         period_choice = selected_period(request)
-        report = period_report(request, period_choice)
+        performance = performance_get(request, period_choice)
+        report = performance.report
         return {
             "active_tab": "performance",
             "month_choice": period_choice.month_choice,
             "period_choice": period_choice,
             "report": report,
+            "pace": performance.pace,
             "currency": report.currency,
             "has_actuals": report.summary.headcount > 0,
             "cards": role_cards(report),
@@ -68,9 +87,9 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
 def reps(request: HttpRequest, org_slug: str, role_key: str) -> HttpResponse:
     """One role's per-rep table: the htmx body of a large team's closed section, or a page of its own."""
     period_choice = selected_period(request)
-    report = period_report(request, period_choice)
+    performance = performance_get(request, period_choice)
     try:
-        role = report.role(role_key)
+        role = performance.report.role(role_key)
     except KeyError:
         raise Http404("No such role.") from None
     context = {
@@ -78,7 +97,8 @@ def reps(request: HttpRequest, org_slug: str, role_key: str) -> HttpResponse:
         "month_choice": period_choice.month_choice,
         "period_choice": period_choice,
         "role": role,
-        "currency": report.currency,
+        "pace": performance.pace,
+        "currency": performance.report.currency,
     }
     template = "oteapp/performance/_rep_table.html" if request.htmx else "oteapp/performance/reps.html"
     response = render(request, template, context)

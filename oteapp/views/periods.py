@@ -32,6 +32,7 @@ class PeriodChoice:
     month_choice: MonthChoice  # the period's last month with actuals: what the tabs' links and month banner use
     groups: tuple[tuple[str, tuple[PeriodOption, ...]], ...]  # the selector's options, by kind
     closed_months: int  # how many of its months are closed (their figures frozen)
+    today: date  # in the organization's time zone
     invalid: str | None = None  # a ?period= value that could not be read, and why
 
     @property
@@ -134,6 +135,7 @@ def selected_period(request: HttpRequest) -> PeriodChoice:
         month_choice=month_choice_for(request, (reported or period.months)[-1]),
         groups=_options(months, period, start, today),
         closed_months=sum(1 for month in period.months if month in closed),
+        today=today,
         invalid=invalid,
     )
 
