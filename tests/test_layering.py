@@ -103,3 +103,46 @@ def test_the_checks_see_a_cycle_and_a_forbidden_import():
     imported = imports_of("accounts.views", source, modules)
     assert imported == {"oteapp.jobs.tasks", "oteapp.models"}
     assert accounts_imports_of_oteapp({"accounts.views": imported}) == {"accounts.views": sorted(imported)}
+
+
+DEPENDENCIES = ("django", "psycopg", "celery", "kombu", "allauth")
+
+
+def private_imports(source: str) -> list[str]:
+    """`from django.x import _y`, `import celery._state`, `from allauth._x import y`: names a dependency keeps private
+    (dunder names such as `__version__` are public)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in DEPENDENCIES:
+            names = [alias.name for alias in node.names]
+            modules = node.module.split(".")
+        elif isinstance(node, ast.Import):
+            modules = []
+            names = [alias.name for alias in node.names if alias.name.split(".")[0] in DEPENDENCIES]
+            names = [part for name in names for part in name.split(".")]
+        else:
+            continue
+        for name in [*modules, *names]:
+            if name.startswith("_") and not name.startswith("__"):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+                break
+    return found
+
+
+def test_the_app_uses_no_private_api_of_its_dependencies():
+    """Issue 15: Django, psycopg, Celery and allauth can be upgraded without fear: the app imports nothing they keep
+    private."""
+    offenders = {
+        str(path.relative_to(ROOT)): found
+        for path in project_modules().values()
+        if (found := private_imports(path.read_text()))
+    }
+    assert offenders == {}
+
+
+def test_the_private_api_check_sees_one():
+    assert private_imports("from django.db.models.sql import _private\nfrom django import __version__") == [
+        "line 1: from django.db.models.sql import _private"
+    ]
+    assert private_imports("import celery._state") == ["line 1: import celery._state"]
+    assert private_imports("from oteapp import _mine") == []

@@ -38,3 +38,19 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_sign_in_uses_the_stock_backends(settings):
+    """Issue 15: Django's own session and authentication backends, with allauth's beside them, nothing hand-made."""
+    assert settings.AUTHENTICATION_BACKENDS == [
+        "django.contrib.auth.backends.ModelBackend",
+        "allauth.account.auth_backends.AuthenticationBackend",
+    ]
+    assert settings.SESSION_ENGINE in ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
+
+
+def test_local_state_stays_out_of_git():
+    """The embedded servers' data and Celery beat's schedule file are never committed."""
+    for path in (".data/postgres/PG_VERSION", "celerybeat-schedule", "celerybeat-schedule.db"):
+        result = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)  # noqa: S603, S607
+        assert result.returncode == 0, f"{path} is not ignored by git"

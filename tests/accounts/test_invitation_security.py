@@ -185,3 +185,11 @@ def test_a_refused_change_writes_no_audit_row(owner_client, organization, owner)
     owner_client.post(f"/o/{organization.slug}/members/{owner_membership.pk}/role/", {"role": "viewer"})
     assert audit_of(organization) == []
 
+
+
+def test_the_invitation_link_uses_the_sites_public_address(invite, settings):
+    """Issue 14 item 16: links in emails name the public address (SITE_URL), never the server's own host and port."""
+    settings.SITE_URL = "https://ote.example.com/"
+    invite("someone@agency.example")
+    assert re.search(r"https://ote\.example\.com/invitations/\S+/", mail.outbox[-1].body)
+    assert "127.0.0.1" not in mail.outbox[-1].body and "testserver" not in mail.outbox[-1].body

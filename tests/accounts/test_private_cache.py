@@ -19,7 +19,7 @@ def test_signed_in_pages_and_downloads_are_private_and_not_stored(owner_client, 
     for url in (
         f"/o/{slug}/", f"/o/{slug}/performance/?month=2026-10", f"/o/{slug}/report.csv?month=2026-10",
         f"/o/{slug}/report.json?month=2026-10", f"/o/{slug}/configuration/export/", f"/o/{slug}/organization/export/",
-        "/organizations/",
+        f"/o/{slug}/actuals/template.csv?month=2026-10", "/organizations/",
     ):
         response = owner_client.get(url)
         assert response.status_code == 200 and no_store(response), url

@@ -128,7 +128,9 @@ def test_the_sweep_finishes_what_a_killed_worker_left_exactly_once(db, counting_
 
     from oteapp.jobs.digests import digests_prepare
 
-    assert settings.CELERY_BEAT_SCHEDULE["digests-sweep"]["task"] == "oteapp.digests_sweep"
+    sweep = settings.CELERY_BEAT_SCHEDULE["digests-sweep"]
+    assert sweep["task"] == "oteapp.digests_sweep"
+    assert sweep["schedule"].minute == set(range(0, 60, 5))  # every five minutes, not hourly
     setup = worked_example_org("Swept", months={months["period"]: Decimal(1)})
     for n in range(2):
         Membership.unscoped.create(

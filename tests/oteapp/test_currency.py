@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 OCTOBER = date(2026, 10, 1)
 PAGES = [
-    "", "performance/", "actuals/", "pnl/", "configuration/", "history/", "investor/",
+    "", "performance/", "leaderboard/", "actuals/", "pnl/", "configuration/", "history/", "investor/",
     "what-if/?role-closer-headcount=5&target_revenue=300000&deal_value=12000&",
     "performance/reps/closer/",
 ]

@@ -170,3 +170,38 @@ def test_forms_refuse_nul_with_one_clear_message(owner_client, organization):
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count("must not contain the NUL character") == 1 and "Null characters" not in html
+
+
+def test_a_file_of_the_largest_size_filled_with_objects_under_the_key_limit_is_refused_by_count(
+    organization, settings
+):
+    """The worst a file under every per-object limit can do: the byte limit's worth of reps, each with as many
+    fields as an object may have. It is refused by the reps limit with no more work in the database than a file one
+    rep over the limit."""
+    fields = settings.IMPORT_MAX_ROLES + 32
+    rep = "{" + ",".join(f'"f{index}":1' for index in range(fields)) + "}"
+
+    def file_of(count: int) -> bytes:
+        return ('{"version":"2.0","reps":[' + ",".join([rep] * count) + "]}").encode()
+
+    count = (settings.IMPORT_MAX_BYTES - 100) // (len(rep) + 1)
+    assert settings.IMPORT_MAX_BYTES - 1000 < len(file_of(count)) <= settings.IMPORT_MAX_BYTES
+    with CaptureQueriesContext(connection) as just_over:
+        config_refusal(organization, file_of(settings.IMPORT_MAX_REPS + 1))
+
+    with CaptureQueriesContext(connection) as largest:
+        error = config_refusal(organization, file_of(count))
+
+    assert error.errors == [f"reps: the file has {count:,} reps; an import takes at most 2,000"]
+    assert len(largest) == len(just_over)
+
+
+def test_a_request_body_over_the_cap_is_refused_before_it_is_read(owner_client, organization, settings):
+    """Issue 14 item 2: Django's own cap on request bodies that are not files answers 400, and nothing changes."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    before = tenant_rows_fingerprint()
+
+    response = owner_client.post(f"/o/{organization.slug}/configuration/save/", {"deal_value": "1" * 20_000})
+
+    assert response.status_code == 400
+    assert tenant_rows_fingerprint() == before
