@@ -53,6 +53,7 @@ VERSIONED_SETTINGS = (
 )
 VERSIONED_ROLE_FIELDS = (
     "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+    "monthly_draw", "draw_recoverable",
 )
 
 
@@ -82,6 +83,7 @@ SETTINGS_FIELDS = (
 )
 ROLE_FIELDS = (
     "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+    "monthly_draw", "draw_recoverable",
 )
 
 
@@ -101,6 +103,8 @@ def role_config(role: SalesRole) -> engine.RoleConfig:
             )
             for tier in role.accelerators or ()
         ),
+        monthly_draw=role.monthly_draw,
+        draw_recoverable=role.draw_recoverable,
     )
 
 
