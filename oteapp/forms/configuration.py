@@ -306,7 +306,7 @@ class RoleForm(forms.Form):
     commission_rate = fraction_field("Commission rate")
     ramp = RampField(label="Ramp", help_text="Quota share in a new hire's months 1, 2, …")
     accelerators = AcceleratorTiersField(label="Accelerator tiers")
-    monthly_draw = money_field("Monthly draw", "A guaranteed advance each month (0 = none)")
+    monthly_draw = money_field("Monthly draw", "A guaranteed advance each month (blank = none)", required=False)
     draw_recoverable = forms.BooleanField(
         label="Draw is recoverable", required=False, help_text="Advances are paid back from later earnings"
     )
@@ -328,6 +328,9 @@ class RoleForm(forms.Form):
         self.unit = engine.UNIT_NOUNS.get(role.kind, "units")
         self.fields["monthly_quota"].label = f"Monthly quota ({self.unit})"
         self.fields["commission_rate"].help_text = RATE_HELP.get(role.kind, "")
+
+    def clean_monthly_draw(self) -> Decimal:
+        return self.cleaned_data["monthly_draw"] or Decimal(0)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -54,6 +54,8 @@ class PayoutMonth:
     statements: engine.MonthStatements
     history: tuple[engine.MonthStatements, ...]
     timezone: str
+    config: engine.OrgConfig  # the month's (a closed month's pinned one)
+    actuals: tuple[engine.RepMonth, ...]  # the month's actuals rows (every rep's: a manager's team deals need them)
 
     @property
     def label(self) -> str:
@@ -159,9 +161,8 @@ def payout_months_get(
             organization=organization, month__lte=last, frozen_at__isnull=False
         ).values_list("month", "config")
     }
+    # Every rep's rows, even for one rep's statements: a manager's blank team deals are all closers' deals.
     actuals = MonthlyActual.objects.filter(organization=organization, month__lte=last)
-    if rep_ids is not None:
-        actuals = actuals.filter(rep_id__in=rep_ids)
     actuals_of: dict[date, list[engine.RepMonth]] = defaultdict(list)
     for _, month, row in rep_months(actuals.order_by("month", "rep__name")):
         actuals_of[month].append(row)
@@ -196,6 +197,8 @@ def payout_months_get(
             statements=by_month[month],
             history=tuple(statements for statements in ordered if statements.month <= month),
             timezone=settings.timezone,
+            config=pinned.get(month, current),
+            actuals=tuple(actuals_of.get(month, ())),
         )
         for month in months
     ]
