@@ -427,7 +427,8 @@ def _plan(*, organization: Organization, data: bytes | str, lock: bool) -> _Plan
     approved = approved_months_among(organization=organization, months={row.month for row in rows})
     for row in rows:
         if row.month in approved:
-            problems.add(row.line, "month", f"{format_month(row.month)} is approved; reopen it before changing its actuals")
+            label = format_month(row.month)
+            problems.add(row.line, "month", f"{label} is approved; reopen it before changing its actuals")
     problems.raise_any()
 
     actuals = MonthlyActual.objects.filter(

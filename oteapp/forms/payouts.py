@@ -44,7 +44,7 @@ class AmountField(forms.CharField):
 
 class AdjustmentForm(forms.Form):
     month = MonthTextField(label="Month")
-    rep = forms.ModelChoiceField(queryset=Rep.objects.none(), label="Rep", empty_label="Choose a rep")
+    rep = forms.ModelChoiceField(queryset=Rep.unscoped.none(), label="Rep", empty_label="Choose a rep")
     kind = forms.ChoiceField(choices=AdjustmentKind.choices, label="Kind")
     amount = AmountField(label="Amount", help_text="A clawback is negative; a correction either sign")
     reason = PlainTextField(label="Reason", max_length=REASON_MAX_LENGTH, help_text="Shown on the rep's statement")

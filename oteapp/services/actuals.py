@@ -14,10 +14,10 @@ from accounts.models import Organization, User
 from oteapp.files.actuals_csv import actuals_csv_import
 from oteapp.files.configuration import ImportResult
 from oteapp.jobs.snapshots import snapshots_refresh_request
-from oteapp.payouts.selectors import approved_months_among
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
 from oteapp.months import format_month, month_end
 from oteapp.number_format import NumberTextError, parse_number
+from oteapp.payouts.selectors import approved_months_among
 from oteapp.services.audit import audit_changes
 
 ACTION_ACTUAL_UPDATE = "actual_update"

@@ -138,10 +138,11 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
     payout = payout_month_get(organization=request.organization, month=first_day)
     totals = payout.totals
     count = len(payout.statements.statements)
+    total = format_money(totals.payout, currency=payout.currency)
     confirmation = Confirmation(
         title=f"Approve the payouts of {first_day:%B %Y}",
         intro=(
-            f"{count} rep{'' if count == 1 else 's'} will be paid {format_money(totals.payout, currency=payout.currency)}"
+            f"{count} rep{'' if count == 1 else 's'} will be paid {total}"
             " in total. Approval locks the month's statements, actuals and adjustments, and emails each rep with an "
             "account their statement."
         ),

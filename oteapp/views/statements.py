@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import MemberRole
 from accounts.permissions import CAN_ENTER_ACTUALS, REP_ONLY, AccessLevelRequired, open_to_reps, role_required
 from oteapp import engine
+from oteapp.jobs.snapshots import organization_today
 from oteapp.models import Rep
 from oteapp.months import format_month
 from oteapp.number_format import NumberTextError, parse_number
+from oteapp.payouts.pdf import statement_pdf_bytes
 from oteapp.payouts.selectors import PayoutMonth, payout_month_get, rep_of_membership
 from oteapp.payouts.services import PayoutError, rep_invite
-from oteapp.jobs.snapshots import organization_today
-from oteapp.payouts.pdf import statement_pdf_bytes
 from oteapp.selectors import organization_timezone_get, rep_get
 from oteapp.views import charts
 from oteapp.views.common import month_choice_for, render_tab, selected_month
