@@ -59,9 +59,13 @@ def _member_role(*, organization: Organization, user: User | None) -> str | None
 
 
 def _require_level(*, organization: Organization, actor: User | None, allowed: frozenset[str], doing: str) -> None:
+    """The actor must be a member at one of the `allowed` levels; no actor is an operator on the command line
+    (`importadjustments`, like `importactuals`), who may."""
+    if actor is None:
+        return
     role = _member_role(organization=organization, user=actor)
     if role not in allowed:
-        who = actor.email if actor is not None else "nobody"
+        who = actor.email
         levels = " or ".join(sorted(allowed, key=lambda level: list(MemberRole.values).index(level)))
         raise PayoutError(f"{who} may not {doing}: it needs {levels} access.")
 

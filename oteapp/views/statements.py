@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import MemberRole
-from accounts.permissions import CAN_ENTER_ACTUALS, REP_ONLY, AccessLevelRequired, open_to_reps, role_required
+from accounts.permissions import CAN_ENTER_ACTUALS, REP_ONLY, open_to_reps, role_required
 from oteapp import engine
 from oteapp.jobs.snapshots import organization_today
 from oteapp.models import Rep
@@ -30,6 +30,8 @@ from oteapp.selectors import organization_timezone_get, rep_get
 from oteapp.views import charts
 from oteapp.views.common import month_choice_for, render_tab, selected_month
 
+# Managers and above open any rep's statement; a rep their own only (_rep_for).
+CAN_SEE_STATEMENTS = CAN_ENTER_ACTUALS | REP_ONLY
 PAGE = "oteapp/statements/page.html"
 PRINT = "oteapp/statements/print.html"
 HISTORY = "oteapp/statements/history.html"
@@ -54,8 +56,6 @@ def _rep_for(request: HttpRequest, rep_id: int) -> Rep:
         if rep.pk != rep_id:
             raise Http404("No such statement.")
         return rep
-    if role not in CAN_ENTER_ACTUALS:
-        raise AccessLevelRequired(allowed=CAN_ENTER_ACTUALS, role=role)
     rep = rep_get(organization=request.organization, rep_id=rep_id)
     if rep is None:
         raise Http404("No such rep.")
@@ -105,6 +105,7 @@ def _statement_context(request: HttpRequest, rep: Rep, month: date) -> dict:
 
 @require_safe
 @open_to_reps
+@role_required(CAN_SEE_STATEMENTS)
 def statement(request: HttpRequest, org_slug: str, rep_id: int) -> HttpResponse:
     rep = _rep_for(request, rep_id)
     if request.membership.role == MemberRole.REP:
@@ -129,6 +130,7 @@ def _print_response(request: HttpRequest, rep: Rep, month: date, *, pdf: bool) -
 
 @require_safe
 @open_to_reps
+@role_required(CAN_SEE_STATEMENTS)
 def statement_print(request: HttpRequest, org_slug: str, rep_id: int) -> HttpResponse:
     """The statement on a page of its own, for printing (and the PDF's source)."""
     rep = _rep_for(request, rep_id)
@@ -137,6 +139,7 @@ def statement_print(request: HttpRequest, org_slug: str, rep_id: int) -> HttpRes
 
 @require_safe
 @open_to_reps
+@role_required(CAN_SEE_STATEMENTS)
 def statement_pdf(request: HttpRequest, org_slug: str, rep_id: int) -> HttpResponse:
     rep = _rep_for(request, rep_id)
     return _print_response(request, rep, selected_month(request).month, pdf=True)
