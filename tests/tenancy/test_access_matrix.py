@@ -207,7 +207,9 @@ def test_read_access_matrix(world, route, level):
         assert response.status_code == 403
         html = response.content.decode()
         assert '<main id="main">' in html, "the 403 page is inside the app's layout"
-        assert f"This needs {NEEDED[minimum]}" in html and f"Your access level here is {level}." in html
+        needed = NEEDED[minimum] + (" or rep" if route.name in REP_PAGES else "")
+        needed = needed.replace(" or manager or rep", ", manager or rep")
+        assert f"This needs {needed} access." in html and f"Your access level here is {level}." in html
         assert tenant_rows_fingerprint() == before
 
 
