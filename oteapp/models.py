@@ -97,6 +97,9 @@ class Rep(TenantModel):
     invitation = models.ForeignKey(
         "accounts.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # Whether the rep's account is emailed their statement when a month is approved (an unsubscribe stops the
+    # email only, never access to the statements).
+    receives_statement_emails = models.BooleanField(default=True)
 
     PLAN_FIELDS = ("annual_ote", "annual_base", "monthly_quota", "commission_rate", "monthly_draw")
 
@@ -271,3 +274,34 @@ class MonthApproval(TenantModel):
     @property
     def approved(self) -> bool:
         return self.approved_at is not None
+
+
+class StatementDelivery(TenantModel):
+    """Exactly one statement email per organization, rep and period (oteapp/jobs/deliveries.py claims and finishes
+    it as it does digests)."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="+", db_index=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    period = models.DateField()
+    state = models.CharField(max_length=10, choices=DigestState.choices, default=DigestState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rep", "period"], name="statement_org_rep_period_uniq"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "period"],
+                condition=models.Q(state__in=["pending", "sending"]),
+                name="statement_unfinished_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.period:%Y-%m} of {self.rep_id}: {self.state}"

@@ -20,6 +20,7 @@ from oteapp import engine
 from oteapp.jobs.snapshots import month_is_closed, organization_today, snapshots_freeze
 from oteapp.models import Adjustment, MonthApproval, MonthlyActual, OrganizationSettings, Rep
 from oteapp.months import format_month
+from oteapp.payouts.emails import statement_deliveries_create
 from oteapp.services.audit import audit_changes
 
 ACTION_ADJUSTMENT_ADD = "adjustment_add"
@@ -210,6 +211,8 @@ def month_approve(*, organization: Organization, actor: User | None, month: date
         organization=organization, actor=actor, action=ACTION_MONTH_APPROVE, subject=f"Payouts {_label(month)}",
         changes=[("state", "closed", "approved")],
     )
+    # With the approval, in its transaction: each linked rep's statement email, once (oteapp/payouts/emails.py).
+    statement_deliveries_create(organization=organization, period=month)
     organization_id = organization.pk
     transaction.on_commit(
         lambda: payouts_approved.send(sender=month_approve, organization_id=organization_id, month=month), robust=True

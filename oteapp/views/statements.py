@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import MemberRole
 from accounts.permissions import CAN_ENTER_ACTUALS, REP_ONLY, open_to_reps, role_required
@@ -23,6 +24,7 @@ from oteapp.jobs.snapshots import organization_today
 from oteapp.models import Rep
 from oteapp.months import format_month
 from oteapp.number_format import NumberTextError, parse_number
+from oteapp.payouts.emails import StatementEmailError, statement_emails_set, statement_rep_from_token
 from oteapp.payouts.pdf import statement_pdf_bytes
 from oteapp.payouts.selectors import PayoutMonth, payout_month_get, rep_of_membership
 from oteapp.payouts.services import PayoutError, rep_invite
@@ -33,6 +35,7 @@ from oteapp.views.common import month_choice_for, render_tab, selected_month
 # Managers and above open any rep's statement; a rep their own only (_rep_for).
 CAN_SEE_STATEMENTS = CAN_ENTER_ACTUALS | REP_ONLY
 PAGE = "oteapp/statements/page.html"
+UNSUBSCRIBE = "oteapp/statements/unsubscribe.html"
 PRINT = "oteapp/statements/print.html"
 HISTORY = "oteapp/statements/history.html"
 PLAN = "oteapp/statements/plan.html"
@@ -251,6 +254,20 @@ def my_plan(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render_tab(request, PLAN, context)
 
 
+@csrf_exempt  # RFC 8058 one-click: mail providers POST without a session or CSRF token; the signed link is the key
+@require_http_methods(["GET", "HEAD", "POST"])
+def statement_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop the statement emails of the rep the link names: their statements stay on their pages."""
+    try:
+        rep = statement_rep_from_token(token=token)
+    except StatementEmailError as error:
+        return render(request, UNSUBSCRIBE, {"error": str(error)}, status=400)
+    done = request.method == "POST"
+    if done:
+        statement_emails_set(rep=rep, receives=False)
+    return render(request, UNSUBSCRIBE, {"rep": rep, "done": done, "rep_organization": rep.organization})
+
+
 urlpatterns = [
     path("statements/<int:rep_id>/", statement, name="statement"),
     path("statements/<int:rep_id>/print/", statement_print, name="statement_print"),
@@ -259,4 +276,9 @@ urlpatterns = [
     path("me/statement/", my_statement, name="my_statement"),
     path("me/history/", my_history, name="my_history"),
     path("me/plan/", my_plan, name="my_plan"),
+]
+
+# Outside /o/<slug>/, whose middleware requires a login: mounted in config/urls.py.
+public_urlpatterns = [
+    path("statements/unsubscribe/<str:token>/", statement_unsubscribe, name="statement_unsubscribe"),
 ]
