@@ -125,7 +125,6 @@ def _month_or_404(month: str) -> date:
 def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
     """GET: the confirmation, with the month's total payout. POST: approve."""
     first_day = _month_or_404(month)
-    choice = month_choice_for(request, first_day)
     error = ""
     if request.method == "POST":
         try:
@@ -158,7 +157,8 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
         cancel=payouts_url(org_slug, first_day),
         error=error,
     )
-    context = {"active_tab": "payouts", "month_choice": choice, "confirmation": confirmation}
+    # The month is the path's: no month selector here (it would ignore a ?month= asked for).
+    context = {"active_tab": "payouts", "confirmation": confirmation}
     return render_tab(request, CONFIRM, context, status=error_status(request, 409) if error else 200)
 
 
@@ -167,7 +167,6 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
 def reopen(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
     """GET: the form asking for a reason. POST: reopen the approved month."""
     first_day = _month_or_404(month)
-    choice = month_choice_for(request, first_day)
     form = ReopenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -183,7 +182,7 @@ def reopen(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
                 messages.success(request, f"{first_day:%B %Y} reopened: approve it again once it is right.")
                 return redirect(payouts_url(org_slug, first_day))
         status = error_status(request, 422)
-    context = {"active_tab": "payouts", "month_choice": choice, "form": form, "month": first_day}
+    context = {"active_tab": "payouts", "form": form, "month": first_day}
     return render_tab(request, REOPEN, context, status=status)
 
 
