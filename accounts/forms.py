@@ -36,13 +36,17 @@ class OrganizationCreateForm(forms.Form):
     name = PlainTextField(max_length=200, label="Company name")
 
 
+# The rep access level is given with a link to one rep, from the rep's row, never from the members page.
+GRANTABLE_LEVELS = [(value, label) for value, label in MemberRole.choices if value != MemberRole.REP]
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.MANAGER, label="Access level")
+    role = forms.ChoiceField(choices=GRANTABLE_LEVELS, initial=MemberRole.MANAGER, label="Access level")
 
 
 class MembershipRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=MemberRole.choices)
+    role = forms.ChoiceField(choices=GRANTABLE_LEVELS)
 
 
 class InvitedSignupForm(forms.Form):

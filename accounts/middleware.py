@@ -5,7 +5,8 @@
    Reading `request.user` for that costs Django's two queries: the session, then the user.
 2. `OrganizationMiddleware`, for a view under `/o/<slug>/`, reads the user's membership with its organization
    in one query (locking the organization's row for a write) and enters that organization: the ContextVar the
-   tenant managers read and the database's `app.organization_id`. Non-members get 404.
+   tenant managers read and the database's `app.organization_id`. Non-members get 404; a member with the rep
+   access level gets 403 on every page not marked `accounts.permissions.open_to_reps`.
 3. The view runs; a 5xx answer rolls the transaction back, anything else commits it.
 """
 
@@ -17,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 from accounts import rls
+from accounts.models import MemberRole
+from accounts.permissions import MEMBER_LEVELS, AccessLevelRequired, is_open_to_reps
 from accounts.selectors import request_membership_get
 from accounts.tenancy import enter_organization, leave_organization
 
@@ -97,6 +100,9 @@ class OrganizationMiddleware:
         request.organization_token = enter_organization(membership.organization_id)
         request.organization = membership.organization
         request.membership = membership
+        if membership.role == MemberRole.REP and not is_open_to_reps(view_func):
+            # Fails closed: a rep reaches only the pages marked for them (their own pay), whatever is added later.
+            raise AccessLevelRequired(allowed=MEMBER_LEVELS, role=membership.role)
         if request.session.get("organization_slug") != slug:
             request.session["organization_slug"] = slug
         return None

@@ -66,6 +66,9 @@ class MemberRole(models.TextChoices):
     ADMIN = "admin", "Admin"
     MANAGER = "manager", "Manager"
     VIEWER = "viewer", "Viewer"
+    # A member linked to exactly one rep of the organization (the link lives with the rep, outside accounts): sees
+    # their own plan, statements, pace and history, nothing of anyone else's.
+    REP = "rep", "Rep"
 
 
 class Membership(TenantModel):

@@ -12,6 +12,9 @@ CAN_CONFIGURE = frozenset({MemberRole.OWNER, MemberRole.ADMIN})
 CAN_MANAGE_MEMBERS = CAN_CONFIGURE
 CAN_ENTER_ACTUALS = frozenset({MemberRole.OWNER, MemberRole.ADMIN, MemberRole.MANAGER})
 OWNER_ONLY = frozenset({MemberRole.OWNER})
+# Every level but rep: what an organization page allows unless it says otherwise (see `open_to_reps`).
+MEMBER_LEVELS = frozenset(MemberRole.values) - {MemberRole.REP}
+REP_ONLY = frozenset({MemberRole.REP})
 
 
 class AccessLevelRequired(PermissionDenied):
@@ -48,3 +51,19 @@ def role_required(allowed: frozenset[str]) -> Callable:
         return wrapper
 
     return decorator
+
+
+def open_to_reps(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view that members with the rep access level may reach. Every other organization page refuses them
+    (OrganizationMiddleware), so a new page shows a rep nothing until someone decides it should."""
+    view.open_to_reps = True
+    return view
+
+
+def is_open_to_reps(view: Callable | None) -> bool:
+    """Whether `view` (or a view it wraps) is marked with `open_to_reps`."""
+    while view is not None:
+        if getattr(view, "open_to_reps", False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False

@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
-from accounts.signals import MembershipAction, MembershipChange, membership_changed, organization_created
+from accounts.signals import (
+    MembershipAction,
+    MembershipChange,
+    invitation_accepted,
+    membership_changed,
+    organization_created,
+)
 from accounts.tenancy import organization_context
 
 INVITATION_SALT = "accounts.invitation"
@@ -88,6 +94,10 @@ def _other_owners_exist(*, organization: Organization, membership: Membership) -
 def membership_role_change(*, organization: Organization, actor: Membership, membership: Membership, role: str) -> None:
     if role not in MemberRole.values:
         raise MembershipError(f"Unknown access level {role!r}.")
+    if MemberRole.REP in (role, membership.role) and role != membership.role:
+        raise MembershipError(
+            "A rep's account belongs to their rep: invite a rep from their row, and remove the member to end it."
+        )
     if MemberRole.OWNER in (role, membership.role) and actor.role != MemberRole.OWNER:
         raise MembershipError("Only an owner can grant or take away ownership.")
     demoting_an_owner = membership.role == MemberRole.OWNER and role != MemberRole.OWNER
@@ -160,10 +170,16 @@ def _invitation_send(*, invitation: Invitation, invited_by: User | None) -> None
 
 
 @transaction.atomic
-def invitation_create(*, organization: Organization, invited_by: Membership, email: str, role: str) -> Invitation:
+def invitation_create(
+    *, organization: Organization, invited_by: Membership, email: str, role: str, linked: bool = False
+) -> Invitation:
+    """Invite `email` at access level `role`. The rep level only with `linked=True`: the caller links the
+    invitation to the rep it is for (accepting it sends `invitation_accepted`)."""
     email = email.strip().lower()
     if role not in MemberRole.values:
         raise MembershipError(f"Unknown access level {role!r}.")
+    if role == MemberRole.REP and not linked:
+        raise MembershipError("A rep is invited from their row, so that the account is linked to them.")
     if role == MemberRole.OWNER and invited_by.role != MemberRole.OWNER:
         raise MembershipError("Only an owner can invite another owner.")
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
@@ -283,6 +299,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        invitation_accepted.send(sender="accounts.services", invitation_id=invitation.pk, membership=membership)
         if created:
             _membership_changed(
                 organization=organization,

@@ -41,4 +41,7 @@ class MembershipChange:
 
 
 membership_changed = Signal()
+# Sent by `invitation_accept` inside its transaction and the organization's context, with `invitation_id` and the
+# `membership` it gave (new or existing): oteapp links a rep's invitation to the rep's account.
+invitation_accepted = Signal()
 organization_created = Signal()

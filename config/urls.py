@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from oteapp.views import digests as digest_views
+from oteapp.views import statements as statement_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -20,6 +21,7 @@ urlpatterns = [
     path("organizations/new/", account_views.organization_create_view, name="organization_create"),
     path("invitations/<str:token>/", account_views.invitation_accept_view, name="invitation_accept"),
     *digest_views.public_urlpatterns,
+    *statement_views.public_urlpatterns,
     path("o/<slug:org_slug>/", include("oteapp.urls")),
     path("o/<slug:org_slug>/", include("accounts.urls")),
 ]

@@ -17,7 +17,9 @@ class OteappConfig(AppConfig):
     verbose_name = "OTE & team performance"
 
     def ready(self) -> None:
-        from accounts.signals import membership_changed, organization_created
+        from accounts.signals import invitation_accepted, membership_changed, organization_created
+        from oteapp.payouts.receivers import statement_emails_on_approval
+        from oteapp.payouts.services import payouts_approved, rep_invitation_accepted
         from oteapp.services.audit import membership_change_audit
         from oteapp.services.organizations import organization_defaults_create
 
@@ -25,5 +27,8 @@ class OteappConfig(AppConfig):
         # a new organization's settings and sales roles, and writes the audit trail.
         organization_created.connect(organization_defaults_create, dispatch_uid="oteapp.organization_defaults")
         membership_changed.connect(membership_change_audit, dispatch_uid="oteapp.audit.membership_changed")
+        # A rep's invitation, once accepted, links the account to the rep; an approval queues the statement emails.
+        invitation_accepted.connect(rep_invitation_accepted, dispatch_uid="oteapp.payouts.rep_invitation_accepted")
+        payouts_approved.connect(statement_emails_on_approval, dispatch_uid="oteapp.payouts.statement_emails")
         # After every migrate, so the data_version triggers follow oteapp.data_version.REPORT_MODELS.
         post_migrate.connect(_install_data_version_triggers, dispatch_uid="oteapp.data_version")

@@ -1,7 +1,8 @@
 from django.http import HttpRequest
 
+from accounts.models import MemberRole
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, CAN_MANAGE_MEMBERS
-from oteapp.views.navigation import TABS
+from oteapp.views.navigation import MANAGER_TABS, REP_TABS, TABS
 
 
 def organization(request: HttpRequest) -> dict:
@@ -11,8 +12,11 @@ def organization(request: HttpRequest) -> dict:
         return {}
     return {
         "organization": request.organization,
-        # The leaderboard shows earnings: managers and above (oteapp.views.leaderboard.CAN_SEE_LEADERBOARD).
-        "tabs": [tab for tab in TABS if tab[0] != "leaderboard" or membership.role in CAN_ENTER_ACTUALS],
+        # The leaderboard and payouts show earnings: managers and above (oteapp.views.leaderboard.CAN_SEE_LEADERBOARD).
+        "tabs": REP_TABS if membership.role == MemberRole.REP else [
+            tab for tab in TABS if tab[0] not in MANAGER_TABS or membership.role in CAN_ENTER_ACTUALS
+        ],
+        "is_rep": membership.role == MemberRole.REP,
         "membership": membership,
         "can_configure": membership.role in CAN_CONFIGURE,
         "can_enter_actuals": membership.role in CAN_ENTER_ACTUALS,

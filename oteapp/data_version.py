@@ -16,7 +16,15 @@ own row bumps it too (its name and currency show in reports).
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, Rep, SalesRole
+from oteapp.models import (
+    Adjustment,
+    MonthApproval,
+    MonthlyActual,
+    MonthlySnapshot,
+    OrganizationSettings,
+    Rep,
+    SalesRole,
+)
 
 REPORT_MODELS: tuple[type[models.Model], ...] = (
     OrganizationSettings,
@@ -24,6 +32,8 @@ REPORT_MODELS: tuple[type[models.Model], ...] = (
     Rep,
     MonthlyActual,
     MonthlySnapshot,
+    Adjustment,  # statements and payouts
+    MonthApproval,
 )
 
 EVENTS = (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD"))

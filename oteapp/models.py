@@ -64,6 +64,9 @@ class SalesRole(TenantModel):
     # Marginal tiers: [{"from": "0", "multiplier": "1.0"}, {"from": "1.0", "multiplier": "1.5"}].
     accelerators = models.JSONField(default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # A guaranteed monthly advance (SPEC section 12); recoverable draws are paid back from later earnings.
+    monthly_draw = models.DecimalField(**MONEY, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))])
+    draw_recoverable = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "key"]
@@ -87,12 +90,27 @@ class Rep(TenantModel):
     commission_rate = models.DecimalField(**RATIO, null=True, blank=True)
     monthly_draw = models.DecimalField(**MONEY, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The rep's own account (access level rep), and the invitation that will link it once accepted.
+    membership = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    invitation = models.ForeignKey(
+        "accounts.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    # Whether the rep's account is emailed their statement when a month is approved (an unsubscribe stops the
+    # email only, never access to the statements).
+    receives_statement_emails = models.BooleanField(default=True)
 
     PLAN_FIELDS = ("annual_ote", "annual_base", "monthly_quota", "commission_rate", "monthly_draw")
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="rep_org_name_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="rep_org_name_uniq"),
+            # One membership per rep and one rep per membership.
+            models.UniqueConstraint(fields=["organization", "membership"], name="rep_org_membership_uniq"),
+            models.UniqueConstraint(fields=["organization", "invitation"], name="rep_org_invitation_uniq"),
+        ]
         indexes = [models.Index(fields=["organization", "role"], name="rep_org_role_idx")]
 
     def __str__(self) -> str:
@@ -201,3 +219,89 @@ class DigestDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"Digest {self.period:%Y-%m} to {self.recipient_id}: {self.state}"
+
+
+class AdjustmentKind(models.TextChoices):
+    BONUS = "bonus", "Bonus"
+    CLAWBACK = "clawback", "Clawback"
+    CORRECTION = "correction", "Correction"
+
+
+class Adjustment(TenantModel):
+    """A change to what a rep is paid for a month (SPEC section 12): never part of the performance report."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="adjustments", db_index=False)
+    month = models.DateField()
+    kind = models.CharField(max_length=12, choices=AdjustmentKind.choices)
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=300)
+    reverses_month = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["month", "id"]
+        indexes = [models.Index(fields=["organization", "month"], name="adjustment_org_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} for {self.rep_id} {self.month:%Y-%m}"
+
+
+class MonthApproval(TenantModel):
+    """A month's payouts approved by an owner or admin (approved_at set), or reopened since (approved_at null,
+    reopened_* set). Approval locks the month's statements: its actuals and adjustments."""
+
+    month = models.DateField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    reopen_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [models.UniqueConstraint(fields=["organization", "month"], name="approval_org_month_uniq")]
+
+    def __str__(self) -> str:
+        return f"Approval {self.organization_id} {self.month:%Y-%m}"
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class StatementDelivery(TenantModel):
+    """Exactly one statement email per organization, rep and period (oteapp/jobs/deliveries.py claims and finishes
+    it as it does digests)."""
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="+", db_index=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    period = models.DateField()
+    state = models.CharField(max_length=10, choices=DigestState.choices, default=DigestState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rep", "period"], name="statement_org_rep_period_uniq"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "period"],
+                condition=models.Q(state__in=["pending", "sending"]),
+                name="statement_unfinished_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.period:%Y-%m} of {self.rep_id}: {self.state}"

@@ -54,6 +54,7 @@ VERSIONED_SETTINGS = (
 )
 VERSIONED_ROLE_FIELDS = (
     "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+    "monthly_draw", "draw_recoverable",
 )
 
 
@@ -83,6 +84,7 @@ SETTINGS_FIELDS = (
 )
 ROLE_FIELDS = (
     "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+    "monthly_draw", "draw_recoverable",
 )
 
 
@@ -102,6 +104,8 @@ def role_config(role: SalesRole) -> engine.RoleConfig:
             )
             for tier in role.accelerators or ()
         ),
+        monthly_draw=role.monthly_draw,
+        draw_recoverable=role.draw_recoverable,
     )
 
 

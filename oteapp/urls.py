@@ -9,9 +9,11 @@ from oteapp.views import (
     leaderboard,
     organization_data,
     overview,
+    payouts,
     performance,
     pnl,
     rep_plans,
+    statements,
     whatif,
 )
 
@@ -27,6 +29,8 @@ urlpatterns = [
     *configuration.urlpatterns,
     *rep_plans.urlpatterns,
     *history.urlpatterns,
+    *payouts.urlpatterns,
+    *statements.urlpatterns,
     *audit.urlpatterns,
     *digests.urlpatterns,
     *organization_data.urlpatterns,

@@ -246,4 +246,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every PDF step by step (statement PDFs) at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

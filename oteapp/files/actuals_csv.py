@@ -49,6 +49,7 @@ from oteapp.files.spreadsheet import SpreadsheetError, is_xlsx, xlsx_rows
 from oteapp.models import MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.number_format import NumberTextError, parse_number
+from oteapp.payouts.selectors import approved_months_among
 from oteapp.selectors import month_actuals_by_rep, month_reps_query
 from oteapp.services.audit import audit_events_create
 
@@ -423,6 +424,11 @@ def _plan(*, organization: Organization, data: bytes | str, lock: bool) -> _Plan
     reps = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     plan = _Plan(rows=rows, roles=roles, reps={rep.name: rep for rep in reps})
     _check_reps(plan, problems)
+    approved = approved_months_among(organization=organization, months={row.month for row in rows})
+    for row in rows:
+        if row.month in approved:
+            label = format_month(row.month)
+            problems.add(row.line, "month", f"{label} is approved; reopen it before changing its actuals")
     problems.raise_any()
 
     actuals = MonthlyActual.objects.filter(

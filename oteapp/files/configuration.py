@@ -138,6 +138,8 @@ def _role_export(role: SalesRole) -> dict[str, Any]:
         "annual_base": _json_number(role.annual_base),
         "monthly_quota": _json_number(role.monthly_quota),
         "commission_rate": _json_number(role.commission_rate),
+        "monthly_draw": _json_number(role.monthly_draw),
+        "draw_recoverable": role.draw_recoverable,
         "ramp": [_json_number(step) for step in role.ramp or ()],
         "accelerators": [
             {"from": _json_number(tier["from"]), "multiplier": _json_number(tier["multiplier"])}
@@ -225,8 +227,14 @@ SETTING_NUMBERS = {
 SETTING_FIELDS = (
     "currency", "timezone", "comp_model", *SETTING_NUMBERS, "fiscal_year_start", "leaderboard_visible_to_reps",
 )
-ROLE_NUMBERS = {"annual_ote": MONEY, "annual_base": MONEY, "monthly_quota": UNITS, "commission_rate": FRACTION}
-ROLE_FIELDS = ("name", "kind", *ROLE_NUMBERS, "ramp", "accelerators")
+ROLE_NUMBERS = {
+    "annual_ote": MONEY,
+    "annual_base": MONEY,
+    "monthly_quota": UNITS,
+    "commission_rate": FRACTION,
+    "monthly_draw": MONEY,
+}
+ROLE_FIELDS = ("name", "kind", *ROLE_NUMBERS, "draw_recoverable", "ramp", "accelerators")
 REP_FIELDS = ("name", "email", "role", "start_date", "end_date", "plan")
 # A rep's own plan: blank (absent or null) is the role's figure. A quota of 0 would leave the rep no attainment.
 REP_PLAN_NUMBERS = {
@@ -527,6 +535,11 @@ def _role_plan(plan: _Plan, key: str, raw: object, existing: SalesRole | None, p
     for name, spec in ROLE_NUMBERS.items():
         if name in section:
             values[name] = problems.number(f"{path}.{name}", section[name], spec)
+    if "draw_recoverable" in section:
+        if isinstance(section["draw_recoverable"], bool):
+            values["draw_recoverable"] = section["draw_recoverable"]
+        else:
+            problems.add(f"{path}.draw_recoverable", f"must be true or false, got {shown(section['draw_recoverable'])}")
     if "ramp" in section:
         values["ramp"] = _ramp_parse(f"{path}.ramp", section["ramp"], problems)
     if "accelerators" in section:

@@ -306,6 +306,10 @@ class RoleForm(forms.Form):
     commission_rate = fraction_field("Commission rate")
     ramp = RampField(label="Ramp", help_text="Quota share in a new hire's months 1, 2, …")
     accelerators = AcceleratorTiersField(label="Accelerator tiers")
+    monthly_draw = money_field("Monthly draw", "A guaranteed advance each month (blank = none)", required=False)
+    draw_recoverable = forms.BooleanField(
+        label="Draw is recoverable", required=False, help_text="Advances are paid back from later earnings"
+    )
 
     def __init__(self, data: Any = None, *, role: SalesRole) -> None:
         initial = {
@@ -316,12 +320,17 @@ class RoleForm(forms.Form):
             "commission_rate": role.commission_rate,
             "ramp": [Decimal(str(step)) for step in role.ramp or ()],
             "accelerators": stored_tiers(role),
+            "monthly_draw": role.monthly_draw,
+            "draw_recoverable": role.draw_recoverable,
         }
         super().__init__(data, prefix=f"role-{role.key}", initial=initial)
         self.role = role
         self.unit = engine.UNIT_NOUNS.get(role.kind, "units")
         self.fields["monthly_quota"].label = f"Monthly quota ({self.unit})"
         self.fields["commission_rate"].help_text = RATE_HELP.get(role.kind, "")
+
+    def clean_monthly_draw(self) -> Decimal:
+        return self.cleaned_data["monthly_draw"] or Decimal(0)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -350,6 +359,8 @@ class RoleForm(forms.Form):
             commission_rate=data["commission_rate"],
             ramp=data["ramp"],
             accelerators=data["accelerators"],
+            monthly_draw=data["monthly_draw"],
+            draw_recoverable=data["draw_recoverable"],
         )
 
 

@@ -12,8 +12,7 @@ snapshot pinned) and are formatted with the page's template filters.
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -23,9 +22,7 @@ from urllib.parse import urlsplit
 import css_inline
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection
-from django.db.models import Q
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +32,7 @@ from accounts.models import MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
 from oteapp import engine
 from oteapp.engine.numbers import RATIO, quantize
+from oteapp.jobs.deliveries import Claim, Mailer, claim_next, due_filter, finish, open_mailer
 from oteapp.jobs.snapshots import (
     month_is_closed,
     organization_today,
@@ -367,11 +365,6 @@ def digest_deliveries_create(*, periods: Mapping[int, date]) -> None:
         )
 
 
-def _due_filter(now: datetime) -> Q:
-    stale = now - timedelta(seconds=settings.DIGEST_SENDING_TIMEOUT_SECONDS)
-    return Q(state=DigestState.PENDING) | Q(state=DigestState.SENDING, claimed_at__lt=stale)
-
-
 def digests_due(*, periods: Mapping[int, date], now: datetime | None = None) -> list[tuple[int, date]]:
     """The (organization, period) pairs with deliveries waiting: pending, or claimed by a dead worker."""
     if not periods:
@@ -379,7 +372,7 @@ def digests_due(*, periods: Mapping[int, date], now: datetime | None = None) -> 
     with rls.cross_organization():
         pairs = (
             DigestDelivery.unscoped.filter(organization_id__in=list(periods), period__in=set(periods.values()))
-            .filter(_due_filter(now or timezone.now()))
+            .filter(due_filter(now or timezone.now()))
             .values_list("organization_id", "period")
             .distinct()
         )
@@ -395,7 +388,7 @@ def digests_unfinished(*, now: datetime | None = None) -> list[tuple[int, date]]
     oldest = month_add((now - timedelta(days=settings.DIGEST_SEND_WINDOW_DAYS + 1)).date().replace(day=1), -1)
     with rls.cross_organization():
         pairs = (
-            DigestDelivery.unscoped.filter(_due_filter(now), period__gte=oldest)
+            DigestDelivery.unscoped.filter(due_filter(now), period__gte=oldest)
             .values_list("organization_id", "period")
             .distinct()
         )
@@ -440,108 +433,14 @@ class SendResult:
     recipients: list[str] = field(default_factory=list)
 
 
-class _Claim(NamedTuple):
-    pk: int
-    recipient_id: int
-    attempts: int
-    claimed_at: datetime
-
-
-# One statement, so one round trip and no explicit transaction: the subquery locks the first due row that
-# nobody else holds (SKIP LOCKED) and the UPDATE claims it. A row claimed meanwhile by another worker is
-# skipped while locked and, once that claim committed, no longer due when PostgreSQL re-reads it.
-_CLAIM_SQL = """
-UPDATE oteapp_digestdelivery SET state = %(sending)s, attempts = attempts + 1, claimed_at = %(now)s
-WHERE organization_id = %(organization)s AND id = (
-    SELECT id FROM oteapp_digestdelivery
-    WHERE organization_id = %(organization)s AND period = %(period)s
-      AND (state = %(pending)s OR (state = %(sending)s AND claimed_at < %(stale)s))
-      AND NOT (id = ANY(%(exclude)s::bigint[]))
-    ORDER BY id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-)
-RETURNING id, recipient_id, attempts, claimed_at
-"""
-
-
-def _claim_next(*, organization: Organization, period: date, exclude: set[int]) -> _Claim | None:
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.DIGEST_SENDING_TIMEOUT_SECONDS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CLAIM_SQL,
-            {
-                "organization": organization.pk, "period": period, "now": now, "stale": stale,
-                "pending": DigestState.PENDING.value, "sending": DigestState.SENDING.value, "exclude": sorted(exclude),
-            },
-        )
-        row = cursor.fetchone()
-    return None if row is None else _Claim(*row)
-
-
-_FINISH_SQL = """
-UPDATE oteapp_digestdelivery SET state = %(state)s, sent_at = coalesce(%(sent_at)s, sent_at), error = %(error)s
-WHERE organization_id = %(organization)s AND id = %(id)s AND state = %(sending)s AND claimed_at = %(claimed_at)s
-"""
+def _claim_next(*, organization: Organization, period: date, exclude: set[int]) -> Claim | None:
+    return claim_next(model=DigestDelivery, organization=organization, period=period, exclude=exclude)
 
 
 def _finish(
-    delivery: _Claim, *, organization: Organization, state: str, error: str = "", sent_at: datetime | None = None
+    delivery: Claim, *, organization: Organization, state: str, error: str = "", sent_at: datetime | None = None
 ) -> None:
-    """Set the claimed row's outcome (sent_at only when given). Only while the claim is still ours: a row
-    taken over as stale belongs to the other worker now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _FINISH_SQL,
-            {
-                "state": state, "sent_at": sent_at, "error": error, "organization": organization.pk,
-                "id": delivery.pk, "sending": DigestState.SENDING.value, "claimed_at": delivery.claimed_at,
-            },
-        )
-        finished = cursor.rowcount
-    if not finished:
-        logger.warning("Digest delivery %s was taken over by another worker before it finished", delivery.pk)
-
-
-class Mailer:
-    """One connection to the mail server for many messages (a task's organizations and recipients) instead
-    of one per message. After a failed send the connection is dropped and the next message opens a new
-    one; after MESSAGES_PER_CONNECTION messages too, since servers limit them per connection."""
-
-    MESSAGES_PER_CONNECTION = 100
-
-    def __init__(self) -> None:
-        self.connection = None
-        self.sent = 0
-
-    def send(self, message: EmailMultiAlternatives) -> None:
-        if self.connection is None or self.sent >= self.MESSAGES_PER_CONNECTION:
-            self.close()
-            self.connection = get_connection()
-            self.connection.open()
-        message.connection = self.connection
-        try:
-            message.send()
-        except BaseException:
-            self.close()  # it may be broken; the next message gets a new one
-            raise
-        self.sent += 1
-
-    def close(self) -> None:
-        connection, self.connection, self.sent = self.connection, None, 0
-        if connection is not None:
-            with suppress(Exception):  # a connection the server already dropped cannot say goodbye
-                connection.close()
-
-
-@contextmanager
-def open_mailer() -> Iterator[Mailer]:
-    sender = Mailer()
-    try:
-        yield sender
-    finally:
-        sender.close()
+    finish(delivery, model=DigestDelivery, organization=organization, state=state, error=error, sent_at=sent_at)
 
 
 def digests_send(
@@ -553,7 +452,7 @@ def digests_send(
         with open_mailer() as own:
             return digests_send(organization=organization, period=period, budget_seconds=budget_seconds, mailer=own)
     result = SendResult()
-    due = DigestDelivery.objects.filter(organization=organization, period=period).filter(_due_filter(timezone.now()))
+    due = DigestDelivery.objects.filter(organization=organization, period=period).filter(due_filter(timezone.now()))
     if not due.exists():
         return result
     deadline = time.monotonic() + (budget_seconds or settings.DIGEST_TASK_BUDGET_SECONDS)

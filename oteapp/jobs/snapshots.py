@@ -37,7 +37,7 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.engine.report import build
-from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
+from oteapp.models import MonthApproval, MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models, rep_plan_of
 from oteapp.services.audit import audit_changes
@@ -538,6 +538,10 @@ def snapshot_reopen(*, organization: Organization, actor: User | None, month: da
             raise SnapshotError(f"There is no snapshot of {format_month(month)} to reopen.")
         if before.frozen_at is None:
             raise SnapshotError(f"{format_month(month)} is still open; it follows every change by itself.")
+        if MonthApproval.objects.filter(organization=organization, month=month, approved_at__isnull=False).exists():
+            raise SnapshotError(
+                f"{format_month(month)} is approved, so its payouts keep this configuration; reopen the payouts first."
+            )
         old = (before.frozen_at, before.report["summary"]["total_actual"], _config_digest(before.config))
         snapshots_compute(months_by_organization={organization.pk: [month]}, reopen=True)
         after = MonthlySnapshot.objects.get(pk=before.pk)

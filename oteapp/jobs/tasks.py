@@ -13,6 +13,7 @@ from accounts.models import Organization, User
 from accounts.tenancy import organization_context
 from oteapp.jobs import digests, snapshots
 from oteapp.months import format_month, parse_month
+from oteapp.payouts import emails as statement_emails
 
 logger = logging.getLogger(__name__)
 
@@ -101,12 +102,14 @@ def digests_send_batch(due: list[list]) -> None:
 
 @shared_task(name="oteapp.digests_sweep")
 def digests_sweep() -> None:
-    """Beat, every five minutes: finish the deliveries a killed worker left, pending or claimed ('sending' past
-    DIGEST_SENDING_TIMEOUT_SECONDS), instead of waiting for the next hourly month close. Sending claims each
-    row first, so a delivery another task is sending meanwhile still goes out exactly once."""
+    """Beat, every five minutes: finish the deliveries (digests, statement emails) a killed worker left, pending or
+    claimed ('sending' past DIGEST_SENDING_TIMEOUT_SECONDS), instead of waiting for the next hourly month close.
+    Sending claims each row first, so a delivery another task is sending meanwhile still goes out exactly once."""
     due = digests.digests_unfinished()
     if due:
         digests_send_batch.delay([[organization_id, format_month(period)] for organization_id, period in due])
+    for organization_id, period in statement_emails.statements_unfinished():
+        statements_send.delay(organization_id, format_month(period))
 
 
 @shared_task(bind=True, name="oteapp.digests_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
@@ -132,3 +135,18 @@ def digest_preview_send(organization_id: int, user_id: int, period: str) -> None
         return
     with organization_context(organization):
         digests.digest_preview_send(organization=organization, user=user, period=parse_month(period))
+
+
+@shared_task(bind=True, name="oteapp.statements_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
+def statements_send(self, organization_id: int, period: str) -> None:
+    """One organization's statement emails of an approved month (queued after the approval commits)."""
+    organization = _organization(organization_id)
+    if organization is None:
+        return
+    with organization_context(organization):
+        result = statement_emails.statements_send(organization=organization, period=parse_month(period))
+    logger.info("Statement emails %s of organization %s: %s", period, organization_id, result)
+    if result.more:
+        statements_send.delay(organization_id, period)
+    elif result.retrying:
+        raise self.retry(countdown=settings.DIGEST_RETRY_SECONDS)

@@ -2,6 +2,7 @@
 
 import argparse
 import os
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organization
 from accounts.text import text_problem
-from oteapp.files.configuration import import_size_problem
+from oteapp.files.configuration import date_parse, import_size_problem
 
 
 class OneLineErrorCommand(BaseCommand):
@@ -58,3 +59,13 @@ class OrganizationCommand(OneLineErrorCommand):
                 return file.read(settings.IMPORT_MAX_BYTES + 1)  # a file that grew meanwhile is refused by the import
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def as_of_parse(text: str | None) -> date | None:
+    """`--as-of YYYY-MM-DD`, the day taken as today (None: not given)."""
+    if text is None:
+        return None
+    day, problem = date_parse(text)
+    if problem or day is None:
+        raise CommandError(f"--as-of {problem or 'is blank; use YYYY-MM-DD'}")
+    return day

@@ -17,6 +17,7 @@ from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
 from oteapp.months import format_month, month_end
 from oteapp.number_format import NumberTextError, parse_number
+from oteapp.payouts.selectors import approved_months_among
 from oteapp.services.audit import audit_changes
 
 ACTION_ACTUAL_UPDATE = "actual_update"
@@ -138,6 +139,12 @@ def _clean_values(fields: tuple[ActualField, ...], values: dict[str, Decimal | N
     return clean
 
 
+def _refuse_approved(*, organization: Organization, month: date) -> None:
+    """An approved month's statements are locked (SPEC section 12): its actuals change only once it is reopened."""
+    if approved_months_among(organization=organization, months={month}):
+        raise ValidationError(f"{format_month(month)} is approved, so its actuals are locked; reopen the month first.")
+
+
 @transaction.atomic
 def actual_record(
     *,
@@ -158,6 +165,7 @@ def actual_record(
         raise ValueError("The rep belongs to another organization.")
     if month.day != 1:
         raise ValueError("A month is the first day of the month.")
+    _refuse_approved(organization=organization, month=month)
     fields = actual_fields(rep.role.kind)
     clean = _clean_values(fields, values)
     if row_is_empty(fields, clean):
@@ -218,6 +226,7 @@ def actual_remove(
     otherwise); audited as `actual_remove` with the values it held. Nothing to do when there is no row."""
     if rep.organization_id != organization.pk:
         raise ValueError("The rep belongs to another organization.")
+    _refuse_approved(organization=organization, month=month)
     current = (
         MonthlyActual.objects.select_for_update(of=("self",))
         .select_related("updated_by")

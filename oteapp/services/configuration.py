@@ -55,7 +55,10 @@ SETTINGS_FIELDS = frozenset(
     }
 )
 ROLE_FIELDS = frozenset(
-    {"name", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators"}
+    {
+        "name", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+        "monthly_draw", "draw_recoverable",
+    }
 )
 MONEY_LIMIT = Decimal(10) ** 12  # a MONEY column: 14 digits, 2 of them cents
 UNITS_LIMIT = Decimal(10) ** 10  # a UNITS column: 12 digits, 2 of them decimals

@@ -235,8 +235,11 @@ def revenue_attainment_chart(
     revenue: Sequence[Value],
     attainment: Sequence[Value],
     currency: str,
+    bar_label: str = "Revenue",
+    line_label: str = "Team OTE attainment",
 ) -> SafeString:
-    """Revenue as bars (left axis, in `currency`) and team OTE attainment as a line (right axis)."""
+    """Revenue (or another amount, `bar_label`) as bars (left axis, in `currency`) and team OTE attainment (or
+    `line_label`) as a line (right axis)."""
     known_revenue = [float(value) for value in revenue if value is not None]
     known_attainment = [float(value) for value in attainment if value is not None]
     if not months or not (known_revenue or known_attainment):
@@ -257,9 +260,9 @@ def revenue_attainment_chart(
         y = frame.y(float(value))
         parts.append(
             format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>Revenue, {}: {}</title></rect>',
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>{}, {}: {}</title></rect>',
                 f"{frame.x(index) - bar_width / 2:.1f}", f"{y:.1f}", f"{bar_width:.1f}",
-                f"{HEIGHT - BOTTOM - y:.1f}", BAR_FILL, f"{months[index]:%b %Y}",
+                f"{HEIGHT - BOTTOM - y:.1f}", BAR_FILL, bar_label, f"{months[index]:%b %Y}",
                 format_money(value, currency=currency),
             )
         )
@@ -270,10 +273,10 @@ def revenue_attainment_chart(
             LEFT, WIDTH - RIGHT, f"{reference_y:.1f}", f"{reference_y:.1f}", MUTED,
         )
     )
-    parts += _line(frame, attainment, PALETTE[1], "", "Team OTE attainment", top=pct_top)
+    parts += _line(frame, attainment, PALETTE[1], "", line_label, top=pct_top)
     desc = (
-        f"Monthly revenue (bars, left axis) and team OTE attainment (line, right axis; dashed at 100%) "
-        f"from {months[0]:%B %Y} to {months[-1]:%B %Y}. The table below lists every value."
+        f"Monthly {bar_label.lower()} (bars, left axis) and {line_label[:1].lower() + line_label[1:]} (line, right "
+        f"axis; dashed at 100%) from {months[0]:%B %Y} to {months[-1]:%B %Y}. The table below lists every value."
     )
-    legend = _legend([("Revenue", BAR_FILL, "", "bar"), ("Team OTE attainment", PALETTE[1], "", "line")])
+    legend = _legend([(bar_label, BAR_FILL, "", "bar"), (line_label, PALETTE[1], "", "line")])
     return format_html('<div class="chart">{}{}</div>', _svg(chart_id, title, desc, parts), legend)

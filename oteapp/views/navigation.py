@@ -9,4 +9,13 @@ TABS = (
     ("whatif", "What-If"),
     ("configuration", "Configuration"),
     ("history", "History"),
+    ("payouts", "Payouts"),
+)
+# Managers and above only: they show everyone's earnings.
+MANAGER_TABS = frozenset({"leaderboard", "payouts"})
+# What a member with the rep access level sees: their own pay only.
+REP_TABS = (
+    ("my_statement", "My statement"),
+    ("my_history", "My history"),
+    ("my_plan", "My plan"),
 )

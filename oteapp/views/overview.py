@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
-from accounts.models import Organization
+from accounts.models import MemberRole, Organization
+from accounts.permissions import open_to_reps
 from oteapp import engine
 from oteapp.files.csv_writer import csv_text
 from oteapp.months import format_month
@@ -83,7 +84,10 @@ def overview_get(*, organization: Organization, month: date, chart_id: str) -> O
 
 
 @require_safe
+@open_to_reps
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
+    if request.membership.role == MemberRole.REP:  # the organization's home, for a rep: their own statement
+        return redirect("oteapp:my_statement", org_slug=org_slug)
     month_choice = selected_month(request)
     overview = overview_get(organization=request.organization, month=month_choice.month, chart_id="overview-trend")
     context = {

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
 from oteapp.files.configuration import decimal_text
-from oteapp.models import AuditEvent, MonthlyActual, OrganizationSettings, Rep, SalesRole
+from oteapp.models import Adjustment, AuditEvent, MonthApproval, MonthlyActual, OrganizationSettings, Rep, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.number_format import parse_number
+from oteapp.payouts.emails import statement_unsubscribe_url
 from oteapp.services.actuals import CENT, actual_fields, number_text, row_is_empty
 from oteapp.templatetags.ote import money
 from oteapp.views.configuration import ALIGN_NOUNS
@@ -699,6 +700,17 @@ def check_unsubscribe(world: World, request: Request, sent: Sent) -> None:
     assert Membership.unscoped.get(pk=world.manager.pk).receives_digests is False
 
 
+def draw_statement_unsubscribe(world: World, data: st.DataObject) -> Request:
+    token = statement_unsubscribe_url(organization_id=world.organization.pk, rep_id=world.reps["Ben"].pk)
+    token = token.rstrip("/").rsplit("/", 1)[1]
+    path = f"/statements/unsubscribe/{quote(_token(data, token), safe='', errors='surrogatepass')}/"
+    return Request(path, mutated(data, {}, {"x": unicode_text}), anonymous())
+
+
+def check_statement_unsubscribe(world: World, request: Request, sent: Sent) -> None:
+    assert Rep.unscoped.get(pk=world.reps["Ben"].pk).receives_statement_emails is False
+
+
 def draw_signup(world: World, data: st.DataObject) -> Request:
     valid = {
         "email": "founder@newco.example",
@@ -738,6 +750,68 @@ def draw_junk(path: str) -> Callable[[World, st.DataObject], Request]:
     return draw
 
 
+
+# --- Payouts (SPEC section 12) ------------------------------------------------------------------------------
+
+
+def draw_adjustment_create(world: World, data: st.DataObject) -> Request:
+    ids = [str(rep.pk) for rep in world.reps.values()]
+    valid = {"month": "2026-10", "rep": str(world.reps["Ben"].pk), "kind": "bonus", "amount": "500",
+             "reason": "Q3 SPIFF", "reverses_month": ""}
+    hostile = {
+        "month": months_typed("2026-10", "2026-09"),
+        "rep": choices_typed(*ids, str(NO_SUCH_ID), "0", "-1", str(10**30)),
+        "kind": choices_typed("bonus", "clawback", "correction"),
+        "amount": numbers_typed(low=-10**4, high=10**4) | texts_typed("-1134", "$500", "0"),
+        "reason": texts_typed("policy lapsed", "") | unicode_text,
+        "reverses_month": months_typed("2026-09", "2026-11", ""),
+    }
+    return Request(with_month_query(data, org_path(world, "payouts/adjustments/")), mutated(data, valid, hostile))
+
+
+def check_adjustment_create(world: World, request: Request, sent: Sent) -> None:
+    adjustment = Adjustment.unscoped.filter(organization=world.organization).latest("pk")
+    assert adjustment.reason == sent.posted["reason"].strip() and adjustment.kind == sent.posted["kind"]
+    assert AuditEvent.unscoped.filter(organization=world.organization, action="adjustment_add").exists()
+
+
+def draw_adjustments_upload(world: World, data: st.DataObject) -> Request:
+    header = data.draw(st.sampled_from(["month,rep,kind,amount,reason,reverses_month", "month,rep,kind,amount",
+                                        "Month;Rep;Kind;Amount;Reason"]), label="header")
+    rows = data.draw(st.lists(st.tuples(
+        months_typed("2026-10"), st.sampled_from([*world.rep_names, "Nobody"]),
+        choices_typed("bonus", "clawback", "correction"), numbers_typed(low=-500, high=500),
+        texts_typed("contest", ""), months_typed("2026-09", ""),
+    ), max_size=4), label="rows")
+    text = header + "\n" + "".join(",".join(row) + "\n" for row in rows)
+    content = text.encode("utf-8", "surrogatepass")
+    fields: dict[str, str | Upload] = {"adjustments-file": Upload("adjustments.csv", content, "text/csv")}
+    return Request(with_month_query(data, org_path(world, "payouts/adjustments/upload/")), fields)
+
+
+def draw_payouts_approve(world: World, data: st.DataObject) -> Request:
+    month = data.draw(months_typed("2026-10", "2025-06", "2099-01"), label="month")
+    path = org_path(world, f"payouts/{quote(month, safe='', errors='surrogatepass')}/approve/")
+    return Request(path, mutated(data, {}, {"confirm": unicode_text}), context={"month": month})
+
+
+def check_payouts_approve(world: World, request: Request, sent: Sent) -> None:
+    month = parse_month(request.context["month"])
+    assert MonthApproval.unscoped.get(organization=world.organization, month=month).approved
+    assert f"Payouts of {month:%B %Y} approved." in messages_text(sent)
+
+
+def draw_payouts_reopen(world: World, data: st.DataObject) -> Request:
+    month = data.draw(months_typed("2026-10", "2025-06"), label="month")
+    path = org_path(world, f"payouts/{quote(month, safe='', errors='surrogatepass')}/reopen/")
+    return Request(path, mutated(data, {"reason": "late SPIFF"}, {"reason": texts_typed("") | unicode_text}))
+
+
+def draw_rep_invite(world: World, data: st.DataObject) -> Request:
+    ids = [str(rep.pk) for rep in world.reps.values()]
+    rep_id = data.draw(st.sampled_from([*ids, str(NO_SUCH_ID)]), label="rep")
+    return Request(org_path(world, f"reps/{rep_id}/invite/"), mutated(data, {}, {"confirm": unicode_text}))
+
 CASES: dict[str, Case] = {
     "oteapp:actuals_row": Case(draw_actuals_row, check_actuals_row),
     "oteapp:actuals_row_remove": Case(draw_actuals_row_remove, check_actuals_row_remove),
@@ -776,6 +850,11 @@ CASES: dict[str, Case] = {
     "oteapp:digest_preferences": Case(draw_digest_preferences, check_digest_preferences, refuses=False),
     "oteapp:digest_preview": Case(draw_digest_preview, check_digest_preview, writes=False),
     "oteapp:snapshot_reopen": Case(draw_snapshot_reopen, check_snapshot_reopen),
+    "oteapp:adjustment_create": Case(draw_adjustment_create, check_adjustment_create),
+    "oteapp:adjustments_upload": Case(draw_adjustments_upload),
+    "oteapp:payouts_approve": Case(draw_payouts_approve, check_payouts_approve),
+    "oteapp:payouts_reopen": Case(draw_payouts_reopen),
+    "oteapp:rep_invite": Case(draw_rep_invite),
     "accounts:invite": Case(draw_invite, check_invite),
     "accounts:member_role": Case(draw_member_role, check_member_role),
     "accounts:member_remove": Case(draw_member_remove, check_member_remove),
@@ -785,6 +864,7 @@ CASES: dict[str, Case] = {
     "organization_create": Case(draw_organization_create, check_organization_create),
     "invitation_accept": Case(draw_invitation_accept, check_invitation_accept),
     "digest_unsubscribe": Case(draw_unsubscribe, check_unsubscribe),
+    "statement_unsubscribe": Case(draw_statement_unsubscribe, check_statement_unsubscribe),
     "account_signup": Case(draw_signup, check_signup),
     # allauth's secure_admin_login in front of the admin's own form: a redirect or a 403, never a sign-in.
     "admin:login": Case(draw_junk("/admin/login/"), writes=False, refuses=False),

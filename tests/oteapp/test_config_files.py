@@ -62,6 +62,8 @@ def test_export_of_a_new_organization_is_version_2_with_numbers(organization):
         "annual_base": 0,
         "monthly_quota": 5,
         "commission_rate": 0.1,
+        "monthly_draw": 0,
+        "draw_recoverable": False,
         "ramp": [],
         "accelerators": [],
     }

@@ -55,6 +55,7 @@ def config_post(**overrides: str) -> dict[str, str]:
             f"role-{key}-ramp": "",
             f"role-{key}-accelerators-from": "",
             f"role-{key}-accelerators-multiplier": "",
+            f"role-{key}-monthly_draw": "0",
         }
     return data | overrides
 

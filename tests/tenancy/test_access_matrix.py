@@ -11,13 +11,16 @@ from django.test import Client
 
 from accounts.models import Invitation, MemberRole, Membership
 from accounts.tenancy import organization_context
+from oteapp.models import Rep
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.routes import Route, organization_routes
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
 pytestmark = pytest.mark.django_db
 
-OWNER, ADMIN, MANAGER, VIEWER = MemberRole.OWNER, MemberRole.ADMIN, MemberRole.MANAGER, MemberRole.VIEWER
+OWNER, ADMIN, MANAGER, VIEWER, REP = (
+    MemberRole.OWNER, MemberRole.ADMIN, MemberRole.MANAGER, MemberRole.VIEWER, MemberRole.REP
+)
 RANK = {VIEWER: 0, MANAGER: 1, ADMIN: 2, OWNER: 3}
 
 # Who may POST to each unsafe endpoint (this level and above).
@@ -47,6 +50,11 @@ MINIMUM_LEVEL = {
     "accounts:invitation_resend": ADMIN,
     "accounts:invitation_revoke": ADMIN,
     "accounts:organization_delete": OWNER,
+    "oteapp:adjustment_create": MANAGER,
+    "oteapp:adjustments_upload": MANAGER,
+    "oteapp:payouts_approve": ADMIN,
+    "oteapp:payouts_reopen": ADMIN,
+    "oteapp:rep_invite": MANAGER,
 }
 
 # Who may GET a page that is not for every member (this level and above); all other pages are for any member.
@@ -63,7 +71,30 @@ READ_LEVEL = {
     "oteapp:snapshot_reopen": ADMIN,
     "accounts:organization_settings": OWNER,
     "oteapp:organization_export": OWNER,
+    "oteapp:payouts": MANAGER,  # everyone's pay
+    "oteapp:payouts_approve": ADMIN,  # the confirmation showing the total
+    "oteapp:payouts_reopen": ADMIN,
+    "oteapp:payroll_csv": MANAGER,
+    "oteapp:statement": MANAGER,  # any rep's statement; a rep opens only their own (REP_PAGES)
+    "oteapp:statement_print": MANAGER,
+    "oteapp:statement_pdf": MANAGER,
 }
+
+# The rep access level (SPEC section 12) reaches only these pages, with what it gets on the rep's own statement
+# (the world's rep is theirs); every other page answers a rep 403, whatever it is. Pages only for reps answer
+# every other level 403.
+REP_PAGES = {
+    "oteapp:overview": 302,  # the organization's home: their statement
+    "oteapp:my_statement": 200,
+    "oteapp:my_history": 200,
+    "oteapp:my_plan": 200,
+    "oteapp:statement": 302,  # their own: My statement
+    "oteapp:statement_print": 200,
+    "oteapp:statement_pdf": 200,
+}
+REP_ONLY_PAGES = {"oteapp:my_statement", "oteapp:my_history", "oteapp:my_plan"}
+# Another rep's statement is 404 for a rep: it does not exist for them.
+OTHER_REPS_STATEMENT = {"oteapp:statement", "oteapp:statement_print", "oteapp:statement_pdf"}
 
 NEEDED = {MANAGER: "owner, admin or manager", ADMIN: "owner or admin", OWNER: "owner"}  # as the 403 says it
 
@@ -74,18 +105,26 @@ MONTH = date(2026, 10, 1)
 
 @pytest.fixture
 def world():
-    """One organization with a member of each level, a rep with actuals, and a target member."""
-    users = {level: UserFactory() for level in (OWNER, ADMIN, MANAGER, VIEWER)}
+    """One organization with a member of each level (the rep level linked to the rep Ana, who has actuals),
+    another rep (Bo) with an account of their own, and a target member."""
+    users = {level: UserFactory() for level in (OWNER, ADMIN, MANAGER, VIEWER, REP)}
+    other_rep_user = UserFactory()
     organization = organization_with_members("Matrix Co", **users)
     rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
     actual_create(organization, rep=rep, month=MONTH, deals=5)
+    other_rep = rep_create(organization, name="Bo", role="closer", start_date=date(2025, 1, 1))
+    actual_create(organization, rep=other_rep, month=MONTH, deals=3)
     target = UserFactory()
     with organization_context(organization):
         target_membership = Membership.objects.create(organization=organization, user=target, role=VIEWER)
         invitation = Invitation.objects.create(organization=organization, email="invited@matrix.example", role=VIEWER)
+        Rep.objects.filter(pk=rep.pk).update(membership=Membership.objects.get(user=users[REP]))
+        bo_membership = Membership.objects.create(organization=organization, user=other_rep_user, role=REP)
+        Rep.objects.filter(pk=other_rep.pk).update(membership=bo_membership)
     return {
         "organization": organization,
         "users": users,
+        "other_rep_user": other_rep_user,
         "rep": rep,
         "target": target_membership,
         "invitation": invitation,
@@ -121,7 +160,7 @@ def test_every_route_accepting_post_has_an_access_rule(world):
 
 
 @pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.name)
-@pytest.mark.parametrize("level", [OWNER, ADMIN, MANAGER, VIEWER, "anonymous"])
+@pytest.mark.parametrize("level", [OWNER, ADMIN, MANAGER, VIEWER, REP, "anonymous"])
 def test_access_level_matrix(world, route, level):
     client = Client()
     if level != "anonymous":
@@ -132,6 +171,9 @@ def test_access_level_matrix(world, route, level):
 
     if level == "anonymous":
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert tenant_rows_fingerprint() == before
+    elif level == REP:
+        assert response.status_code == 403
         assert tenant_rows_fingerprint() == before
     elif RANK[level] >= RANK[MINIMUM_LEVEL[route.name]]:
         assert response.status_code not in (403, 404, 405), response.status_code
@@ -154,6 +196,10 @@ def test_read_access_matrix(world, route, level):
     if response.status_code == 405:
         assert route.name in MINIMUM_LEVEL, f"{route.name} answers neither GET nor POST"
         return
+    if route.name in REP_ONLY_PAGES:
+        assert response.status_code == 403
+        assert "This needs rep access." in response.content.decode()
+        return
     minimum = READ_LEVEL.get(route.name, VIEWER)
     if RANK[level] >= RANK[minimum]:
         assert response.status_code not in (403, 404), response.status_code
@@ -161,9 +207,51 @@ def test_read_access_matrix(world, route, level):
         assert response.status_code == 403
         html = response.content.decode()
         assert '<main id="main">' in html, "the 403 page is inside the app's layout"
-        assert f"This needs {NEEDED[minimum]} access." in html and f"Your access level here is {level}." in html
+        needed = NEEDED[minimum] + (" or rep" if route.name in REP_PAGES else "")
+        needed = needed.replace(" or manager or rep", ", manager or rep")
+        assert f"This needs {needed} access." in html and f"Your access level here is {level}." in html
         assert tenant_rows_fingerprint() == before
 
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_rep_level_reaches_only_their_own_pages(world, route):
+    """A rep (SPEC section 12) fails closed: every page not marked open to reps is refused, whatever it is; the
+    pages of their own pay answer."""
+    client = Client()
+    client.force_login(world["users"][REP])
+    before = tenant_rows_fingerprint()
+
+    response = client.get(url_for(route, world))
+
+    if response.status_code == 405:
+        assert route.name in MINIMUM_LEVEL
+    elif route.name in REP_PAGES:
+        assert response.status_code == REP_PAGES[route.name], route.name
+    else:
+        assert response.status_code == 403, route.name
+        assert "Your access level here is rep." in response.content.decode()
+    assert tenant_rows_fingerprint() == before
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.name in OTHER_REPS_STATEMENT], ids=lambda r: r.name)
+def test_another_rep_of_the_same_organization_gets_404_for_a_statement_not_theirs(world, route):
+    client = Client()
+    client.force_login(world["other_rep_user"])
+
+    response = client.get(url_for(route, world) + "?month=2026-10")
+
+    assert response.status_code == 404
+    assert "Ana" not in response.content.decode()
+
+
+def test_a_rep_sees_their_own_statement_and_nobody_elses_figures(world):
+    client = Client()
+    client.force_login(world["other_rep_user"])
+
+    body = client.get(f"/o/{world['organization'].slug}/me/statement/?month=2026-10").content.decode()
+
+    assert "Your statement" in body and "Statement of Bo for October 2026" in body
+    assert "Ana" not in body
 
 def test_read_levels_are_the_views_own_rules():
     """READ_LEVEL is not a second opinion: it must equal what role_required on each view allows."""
@@ -172,7 +260,9 @@ def test_read_levels_are_the_views_own_rules():
     for route in ROUTES:
         allowed = _allowed_roles(resolve(route.url(org_slug="x")).func)
         if route.name in READ_LEVEL:
-            assert allowed == {lvl for lvl in RANK if RANK[lvl] >= RANK[READ_LEVEL[route.name]]}, route.name
+            assert allowed - {REP} == {lvl for lvl in RANK if RANK[lvl] >= RANK[READ_LEVEL[route.name]]}, route.name
+        if route.name in REP_ONLY_PAGES:
+            assert allowed == {REP}, route.name
 
 
 def _allowed_roles(view) -> set[str] | None:
@@ -201,7 +291,7 @@ def test_csrf_is_enforced_on_every_unsafe_endpoint(world, route):
 
 
 def test_the_matrix_size_is_reported(capsys):
-    levels = 5
+    levels = 6
     with capsys.disabled():
         print(
             f"\naccess matrix: {len(UNSAFE)} unsafe routes x {levels} access levels x POST = "

@@ -3,16 +3,13 @@
 `months` in place of `month`). Quarters and years follow the organization's fiscal year start; year to date runs
 through the month of `--as-of` ("today", by default today in the organization's time zone)."""
 
-from datetime import date
-
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.tenancy import organization_context
 from oteapp import engine
 from oteapp.engine import report_to_json, report_to_text
-from oteapp.files.configuration import date_parse
 from oteapp.jobs.snapshots import organization_today
-from oteapp.management.base import OrganizationCommand
+from oteapp.management.base import OrganizationCommand, as_of_parse
 from oteapp.months import parse_month
 from oteapp.selectors import month_report_get, organization_settings_get, period_report_get
 
@@ -34,7 +31,7 @@ class Command(OrganizationCommand):
         self, *args, slug: str, month: str | None, period: str | None, as_of: str | None, output_format: str, **options
     ) -> None:
         organization = self.organization_get(slug)
-        today = _as_of(as_of)
+        today = as_of_parse(as_of)
         with organization_context(organization):
             if month is not None:
                 try:
@@ -63,11 +60,3 @@ class Command(OrganizationCommand):
         else:
             self.stdout.write(text, ending="")
 
-
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    day, problem = date_parse(text)
-    if problem or day is None:
-        raise CommandError(f"--as-of {problem or 'is blank; use YYYY-MM-DD'}")
-    return day

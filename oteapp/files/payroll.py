@@ -1,0 +1,59 @@
+"""The payroll export of an approved month (SPEC section 12), through the product's one CSV writer."""
+
+import zoneinfo
+from decimal import Decimal
+
+from oteapp.files.csv_writer import csv_text
+from oteapp.models import Rep
+from oteapp.months import format_month
+from oteapp.payouts.selectors import PayoutMonth
+from oteapp.payouts.services import PayoutError
+from oteapp.rounding import round_half_up
+
+PAYROLL_COLUMNS = (
+    "period", "rep", "email", "role", "base", "commission", "adjustments", "draw_recovery", "payout", "currency",
+    "approved_at", "approved_by",
+)
+CENT = Decimal("0.01")
+
+
+def _cents(value: Decimal) -> Decimal:
+    return round_half_up(value, CENT)
+
+
+def payroll_filename(*, slug: str, payout: PayoutMonth) -> str:
+    return f"{slug}-payroll-{format_month(payout.month)}.csv"
+
+
+def payroll_csv_text(*, payout: PayoutMonth, reps: dict[int, Rep]) -> str:
+    """One row per rep with a statement, money with two decimals; PayoutError unless the month is approved. The
+    approval time is given in the organization's time zone, with its offset."""
+    if not payout.approved:
+        raise PayoutError(
+            f"{format_month(payout.month)} is {payout.state}: payroll exports an approved month only; approve it first."
+        )
+    approval = payout.approval
+    try:
+        zone = zoneinfo.ZoneInfo(payout.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    approved_at = approval.approved_at.astimezone(zone).isoformat(timespec="seconds")
+    approved_by = approval.approved_by.email if approval.approved_by else ""
+    rows: list[list[object]] = [list(PAYROLL_COLUMNS)]
+    for statement in payout.statements.statements:
+        rep = reps.get(statement.rep_id)
+        rows.append([
+            format_month(payout.month),
+            statement.name,
+            rep.email if rep else "",
+            statement.role_key,
+            _cents(statement.base),
+            _cents(statement.commission),
+            statement.adjustments.quantize(CENT),
+            statement.draw_recovery.quantize(CENT),
+            statement.payout.quantize(CENT),
+            payout.currency,
+            approved_at,
+            approved_by,
+        ])
+    return csv_text(rows)

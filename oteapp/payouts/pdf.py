@@ -1,0 +1,13 @@
+"""A statement as a PDF: WeasyPrint renders the printable statement page (its styles are inline in the page)."""
+
+from weasyprint import HTML
+
+
+def _no_fetch(url: str, *args: object, **kwargs: object) -> dict:
+    # Nothing loads from the network or the disk while a PDF renders: the page carries its own styles.
+    raise ValueError(f"a statement PDF loads no resources ({url[:60]})")
+
+
+def statement_pdf_bytes(*, html: str) -> bytes:
+    """The PDF of a printable statement page's HTML."""
+    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
