@@ -46,7 +46,8 @@ def test_sign_in_uses_the_stock_backends(settings):
         "django.contrib.auth.backends.ModelBackend",
         "allauth.account.auth_backends.AuthenticationBackend",
     ]
-    assert settings.SESSION_ENGINE in ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
+    stock_sessions = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
+    assert settings.SESSION_ENGINE in stock_sessions
 
 
 def test_local_state_stays_out_of_git():
