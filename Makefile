@@ -26,10 +26,11 @@ run: $(BIN)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" SITE_URL=http://127.0.0.1:$(PORT) $(WITH_SERVERS) sh -c \
 		'python manage.py migrate --noinput && python manage.py loaddemo && exec honcho start --port $(PORT)'
 
+# Two test processes (pytest-xdist), each with its own test database: the suite keeps growing and CI allows 90 minutes.
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r accounts config oteapp -x '*/migrations/*'
-	$(WITH_SERVERS) $(BIN)/python -m pytest --create-db
+	$(WITH_SERVERS) $(BIN)/python -m pytest -n 2 --create-db
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -111,7 +111,19 @@ def _large_counts(reps: int) -> dict[str, int]:
 
 
 def generate(cfg: BenchConfig, *, today: date) -> BenchData:
-    """Fill the freshly migrated database. One transaction; a few set-based statements."""
+    """Fill the freshly migrated database: the large organization and `cfg.small_orgs` small ones."""
+    return _generate(cfg, today=today, first_small=1, last_small=cfg.small_orgs)
+
+
+def add_small_organizations(cfg: BenchConfig, *, today: date, total: int) -> BenchData:
+    """More small organizations, made exactly as the first ones, up to `total` small ones in all (the jobs'
+    growth from 1,001 to 10,001 organizations)."""
+    return _generate(cfg, today=today, first_small=cfg.small_orgs + 1, last_small=total)
+
+
+def _generate(cfg: BenchConfig, *, today: date, first_small: int, last_small: int) -> BenchData:
+    """Small organizations `first_small`..`last_small` (and the large one and the extra users with the first).
+    One transaction; a few set-based statements, each limited to the organizations it adds."""
     from allauth.account.models import EmailAddress
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
@@ -123,15 +135,22 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
     current = today.replace(day=1)
     large_first, small_first = month_add(current, 1 - cfg.large_months), month_add(current, 1 - cfg.small_months)
     is_large = f"o.slug = '{LARGE_SLUG}'"
+    first = first_small == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM accounts_organization")
+        after = cursor.fetchone()[0]  # the organizations this call adds have larger ids
+        cursor.execute("SELECT coalesce(max(id), 0) FROM accounts_user")
+        users_after = cursor.fetchone()[0]
+    new = f"o.id > {int(after)}"
     with timed() as took, transaction.atomic():
         _insert_select(
             Organization,
             {
-                "name": "CASE WHEN g = 0 THEN 'Bench Large' ELSE 'Bench Small ' || lpad(g::text, 4, '0') END",
-                "slug": f"CASE WHEN g = 0 THEN '{LARGE_SLUG}' ELSE '{SMALL_PREFIX}' || lpad(g::text, 4, '0') END",
+                "name": "CASE WHEN g = 0 THEN 'Bench Large' ELSE 'Bench Small ' || lpad(g::text, 5, '0') END",
+                "slug": f"CASE WHEN g = 0 THEN '{LARGE_SLUG}' ELSE '{SMALL_PREFIX}' || lpad(g::text, 5, '0') END",
             },
-            "FROM generate_series(0, %s) AS g ORDER BY g",
-            [cfg.small_orgs],
+            "FROM generate_series(%s, %s) AS g ORDER BY g",
+            [0 if first else first_small, last_small],
         )
         # What organization_defaults_create makes, with the deal value and expenses a customer then enters.
         _insert_select(
@@ -141,7 +160,7 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
                 "deal_value": ("%s", [DEAL_VALUE]),
                 "monthly_operating_expenses": f"CASE WHEN {is_large} THEN 300000 ELSE 9000 END",
             },
-            "FROM accounts_organization o ORDER BY o.id",
+            f"FROM accounts_organization o WHERE {new} ORDER BY o.id",
         )
         role_columns = sorted({name for role in DEFAULT_ROLES for name in role})
         rows = ", ".join(["(" + ", ".join(["%s"] * (len(role_columns) + 1)) + ")"] * len(DEFAULT_ROLES))
@@ -164,7 +183,7 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
             SalesRole,
             role_values,
             f"FROM accounts_organization o CROSS JOIN (VALUES {rows}) AS d({', '.join([*role_columns, 'position'])}) "
-            "ORDER BY o.id, d.position",
+            f"WHERE {new} ORDER BY o.id, d.position",
             role_params,
         )
         large_counts = _large_counts(cfg.large_reps)
@@ -193,7 +212,7 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
             },
             "FROM accounts_organization o JOIN oteapp_salesrole r ON r.organization_id = o.id "
             f"JOIN (VALUES {mix}) AS c(large, kind, cnt) ON c.large = ({is_large}) AND c.kind = r.kind "
-            "CROSS JOIN LATERAL generate_series(1, c.cnt) AS n ORDER BY o.id, r.position, n",
+            f"CROSS JOIN LATERAL generate_series(1, c.cnt) AS n WHERE {new} ORDER BY o.id, r.position, n",
         )
         # One row per rep and month from its start; 2% of rows left out ("missing actuals").
         actuals = _insert_select(
@@ -218,7 +237,7 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
             f"CASE WHEN {is_large} THEN %s::date ELSE %s::date END, date_trunc('month', p.start_date)::date), "
             "%s::date, interval '1 month')::date AS month) AS m "
             "CROSS JOIN LATERAL (SELECT abs(hashtext(p.id::text || '/' || m.month::text)) AS h) AS x "
-            "WHERE mod(x.h, 50) <> 0 ORDER BY p.organization_id, m.month, p.id",
+            f"WHERE mod(x.h, 50) <> 0 AND {new} ORDER BY p.organization_id, m.month, p.id",
             [large_first, small_first, current],
         )
         password = make_password("bench-password-not-secret")  # hashed once, shared by every bench user
@@ -230,43 +249,47 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
                 "first_name": "u.first",
                 "last_name": "'Bench'",
             },
-            "FROM (SELECT 'owner@' || o.slug || '.example' AS email, 'Owner' AS first, o.id AS org "
-            "FROM accounts_organization o "
+            "FROM (SELECT 'owner@' || o.slug || '.example' AS email, 'Owner' AS first, o.id AS org "  # noqa: S608
+            f"FROM accounts_organization o WHERE {new} "
             "UNION ALL SELECT x.role || '@bench-large.example', initcap(x.role), 0 "
-            "FROM (VALUES ('manager'), ('admin'), ('viewer')) AS x(role) "
-            "UNION ALL SELECT %s, 'Bench', -1) AS u ORDER BY u.org, u.email",
-            [BENCH_EMAIL],
+            "FROM (VALUES ('manager'), ('admin'), ('viewer')) AS x(role) WHERE %s "
+            "UNION ALL SELECT %s, 'Bench', -1 WHERE %s) AS u ORDER BY u.org, u.email",
+            [first, BENCH_EMAIL, first],
         )
         _insert_select(
             EmailAddress,
             {"user": "u.id", "email": "u.email", "verified": "true", "primary": "true"},
-            "FROM accounts_user u ORDER BY u.id",
+            "FROM accounts_user u WHERE u.id > %s ORDER BY u.id",
+            [users_after],
         )
         # Owners of every organization; the large one also has a manager, an admin and a viewer. The user the
-        # load generator signs in as owns the large organization and views the first small one.
+        # load generator signs in as owns the large organization and the first small one (it edits actuals in both).
         _insert_select(
             Membership,
             {"organization": "m.org_id", "user": "u.id", "role": "m.role"},
             "FROM (SELECT o.id AS org_id, 'owner@' || o.slug || '.example' AS email, %s AS role "  # noqa: S608
-            "FROM accounts_organization o "
+            f"FROM accounts_organization o WHERE {new} "
             "UNION ALL SELECT o.id, x.role || '@bench-large.example', x.role "
             "FROM accounts_organization o CROSS JOIN (VALUES ('manager'), ('admin'), ('viewer')) AS x(role) "
-            f"WHERE {is_large} "
-            "UNION ALL SELECT o.id, %s, CASE WHEN " + is_large + " THEN %s ELSE %s END "
-            "FROM accounts_organization o WHERE o.slug IN (%s, %s)) AS m "
+            f"WHERE {is_large} AND {new} "
+            "UNION ALL SELECT o.id, %s, %s "
+            f"FROM accounts_organization o WHERE o.slug IN (%s, %s) AND {new}) AS m "
             "JOIN accounts_user u ON u.email = m.email ORDER BY m.org_id, u.id",
             [
                 MemberRole.OWNER.value,
                 BENCH_EMAIL,
                 MemberRole.OWNER.value,
-                MemberRole.VIEWER.value,
                 LARGE_SLUG,
-                f"{SMALL_PREFIX}0001",
+                f"{SMALL_PREFIX}00001",
             ],
         )
         with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM accounts_organization")
+            organizations = cursor.fetchone()[0]
             cursor.execute("SELECT count(*) FROM oteapp_rep")
             reps = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM oteapp_monthlyactual")
+            actuals_total = cursor.fetchone()[0]
             cursor.execute(
                 "SELECT count(*) FROM accounts_membership WHERE receives_digests AND role IN (%s, %s, %s)",
                 [MemberRole.OWNER.value, MemberRole.ADMIN.value, MemberRole.MANAGER.value],
@@ -275,17 +298,17 @@ def generate(cfg: BenchConfig, *, today: date) -> BenchData:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     log(
-        f"data: {cfg.small_orgs + 1} organizations, {reps} reps, {actuals} actuals, {users} users "
-        f"in {took[0]:.1f}s"
+        f"data: {organizations} organizations, {reps} reps, {actuals_total} actuals ({actuals} and {users} users "
+        f"added) in {took[0]:.1f}s"
     )
     return BenchData(
         large_slug=LARGE_SLUG,
-        small_slug=f"{SMALL_PREFIX}0001",
+        small_slug=f"{SMALL_PREFIX}00001",
         month=month_add(current, -1),
         current_month=current,
-        organizations=cfg.small_orgs + 1,
+        organizations=organizations,
         reps=reps,
-        actuals=actuals,
+        actuals=actuals_total,
         digest_recipients=recipients,
     )
 

@@ -245,29 +245,38 @@ class SnapshotResult:
     peak_pool_rss_mb: float  # the largest pool process of any first run
 
 
-def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
+def snapshot_first_runs(cfg: BenchConfig, procs: Processes, *, name: str) -> list[tuple[WorkerRun, int]]:
     """The nightly snapshot job (`oteapp.snapshots_nightly`: every organization's open months, in batches),
-    `cfg.rounds` times from an empty snapshot table, then once more on the unchanged database; each run on a
-    freshly started worker."""
+    `cfg.rounds` times, each from an empty snapshot table (so each writes every snapshot) on a freshly started
+    worker: (the run, rows written) of each."""
     firsts = []
-    for attempt in range(cfg.rounds):
-        if attempt:
-            # Each first run starts from no snapshots at all, so each writes every one of them.
-            with psycopg.connect(cfg.database_url, autocommit=True) as conn:
-                conn.execute("DELETE FROM oteapp_monthlysnapshot")
+    for _ in range(cfg.rounds):
+        with psycopg.connect(cfg.database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM oteapp_monthlysnapshot")
         before = settled_snapshot_writes(cfg.database_url)
-        worker = Worker(cfg, procs, name="snapshots-1", extra_env={})
+        worker = Worker(cfg, procs, name=name, extra_env={})
         worker.start()
         try:
             run = worker.run("oteapp.snapshots_nightly", timeout=cfg.job_timeout)
         finally:
             worker.stop()
-        written = settled_snapshot_writes(cfg.database_url)
-        log(f"snapshot job: {run.tasks} tasks in {run.seconds:.2f}s, {written - before} rows written")
-        firsts.append((run, written - before))
-    before_rerun = written
+        written = settled_snapshot_writes(cfg.database_url) - before
+        log(f"snapshot job ({name}): {run.tasks} tasks in {run.seconds:.2f}s, {written} rows written, "
+            f"pool process {run.peak_pool_rss_mb:.1f} MB")
+        firsts.append((run, written))
+    return firsts
+
+
+def median_run(firsts: list[tuple[WorkerRun, int]]) -> tuple[WorkerRun, int]:
     # The median run (the machine's speed drifts, as for the web load); the rows any run wrote are the same.
-    first, rows_first = sorted(firsts, key=lambda pair: pair[0].seconds)[(len(firsts) - 1) // 2]
+    return sorted(firsts, key=lambda pair: pair[0].seconds)[(len(firsts) - 1) // 2]
+
+
+def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
+    """The first runs (snapshot_first_runs), then once more on the unchanged database, profiled."""
+    firsts = snapshot_first_runs(cfg, procs, name="snapshots-1")
+    before_rerun = settled_snapshot_writes(cfg.database_url)
+    first, rows_first = median_run(firsts)
     worker = Worker(cfg, procs, name="snapshots-2", extra_env={})
     worker.start()
     try:
@@ -289,6 +298,28 @@ def run_snapshots(cfg: BenchConfig, procs: Processes) -> SnapshotResult:
         snapshots=count,
         first_seconds=[run.seconds for run, _ in firsts],
         peak_pool_rss_mb=max(run.peak_pool_rss_mb for run, _ in firsts),
+    )
+
+
+@dataclass
+class GrowthResult:
+    organizations: int
+    run: WorkerRun  # the median first run
+    rows: int
+    first_seconds: list[float]
+    peak_pool_rss_mb: float  # the largest pool process of any first run
+
+
+def run_snapshot_growth(cfg: BenchConfig, procs: Processes, *, organizations: int) -> GrowthResult:
+    """The snapshot job's first runs again, on the grown database (10,001 organizations)."""
+    firsts = snapshot_first_runs(cfg, procs, name="snapshots-10k")
+    run, rows = median_run(firsts)
+    return GrowthResult(
+        organizations=organizations,
+        run=run,
+        rows=rows,
+        first_seconds=[first.seconds for first, _ in firsts],
+        peak_pool_rss_mb=max(first.peak_pool_rss_mb for first, _ in firsts),
     )
 
 

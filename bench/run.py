@@ -24,8 +24,12 @@ from datetime import UTC, datetime
 import psutil
 import redis
 
-from bench import datagen, jobs, loadgen, profile, report, sqlfloor
+from bench import datagen, edits, imports, jobs, loadgen, profile, report, sqlfloor
 from bench.common import OUT, BenchConfig, MachineWatch, Processes, RssSampler, children_of, log, wait_for_port
+from bench.context import CSRF_SECRET_LENGTH, Bench, Measured
+
+# The jobs are measured at 1,001 organizations, then at 1 + GROWTH x 1,000 (10,001): time linear, memory flat.
+GROWTH = 10
 
 
 @dataclass
@@ -81,42 +85,30 @@ def _machine_note() -> str:
 # --- the web -------------------------------------------------------------------------------------
 
 
-BENCH_CSRF_SECRET = secrets.token_hex(16)  # 32 letters and digits, as Django's CSRF cookie holds
-
-
-def _targets(cfg: BenchConfig, data: datagen.BenchData, cookies: dict[str, str]) -> dict[str, loadgen.Target]:
+def _targets(bench: Bench) -> dict[str, loadgen.Target]:
     from django.urls import reverse
 
     from bench import urls as bench_urls
 
+    data = bench.data
     month = f"{data.month:%Y-%m}"
-
-    def signed_in(slug: str) -> dict[str, str]:
-        # The cookies a signed-in browser holds after its first page: its session and its CSRF secret (without
-        # the latter every page would make a new secret and send it back in a Set-Cookie).
-        return {"Cookie": f"sessionid={cookies[slug]}; csrftoken={BENCH_CSRF_SECRET}"}
-
+    signed_in = bench.signed_in
     targets = {"healthz": loadgen.Target("healthz", "/healthz")}
     targets["signed_in_floor"] = loadgen.Target(
         "signed_in_floor", f"/o/{data.small_slug}/{bench_urls.SIGNED_IN_FLOOR_PATH}", signed_in(data.small_slug)
     )
     # A scenario as someone types it: a higher deal value, closers 20% more productive, a manager OTE, a goal.
-    scenario = (
-        "&deal_value=12000&role-closer-productivity_change=20&role-manager-annual_ote=95000&target_revenue=2000000"
-    )
+    scenario = "&role-closer-productivity_change=20&role-manager-annual_ote=95000&target_revenue=2000000"
     for size, slug in (("small", data.small_slug), ("large", data.large_slug)):
         cookie = signed_in(slug)
         page = reverse("oteapp:performance", kwargs={"org_slug": slug}) + f"?month={month}"
-        whatif = reverse("oteapp:whatif", kwargs={"org_slug": slug}) + f"?month={month}{scenario}"
-        whatif_live = whatif.replace("&deal_value=12000", "")
+        whatif_live = reverse("oteapp:whatif", kwargs={"org_slug": slug}) + f"?month={month}{scenario}"
         targets[f"page_{size}"] = loadgen.Target(f"page_{size}", page, cookie)
         targets[f"partial_{size}"] = loadgen.Target(f"partial_{size}", page, {**cookie, "HX-Request": "true"})
         # The live recalculation: the scenario form's hx-get, answered with the results partial only, for a
-        # new scenario on every request (a new deal value), as when someone types. The same scenario asked
-        # again is served from the fragment cache: measured too, as `whatif_repeat`.
+        # new scenario on every request (a new deal value), as when someone types.
         results = {**cookie, "HX-Request": "true", "HX-Target": "whatif-results"}
         targets[f"whatif_{size}"] = loadgen.Target(f"whatif_{size}", whatif_live, results, vary_param="deal_value")
-        targets[f"whatif_repeat_{size}"] = loadgen.Target(f"whatif_repeat_{size}", whatif, results)
     return targets
 
 
@@ -197,7 +189,7 @@ def query_counts(
 
 THROUGHPUT_SCENARIOS = (
     "healthz", "signed_in_floor", "page_small", "page_large", "partial_small", "partial_large", "whatif_small",
-    "whatif_large", "whatif_repeat_small", "whatif_repeat_large",
+    "whatif_large",
 )
 
 
@@ -206,62 +198,52 @@ class WebResult:
     runs: dict[str, loadgen.LoadResult]  # per scenario: its median round
     rounds: dict[str, list[float]]  # per scenario: req/s of each round, in order
     shared: dict[str, float]  # cores used by other processes during each scenario
-    web_rss_mb: float
     profile: profile.Profile | None
 
 
 def run_web(
-    cfg: BenchConfig, procs: Processes, targets: dict[str, loadgen.Target], watch: MachineWatch
+    cfg: BenchConfig, server: subprocess.Popen, targets: dict[str, loadgen.Target], watch: MachineWatch
 ) -> WebResult:
-    server = _gunicorn(cfg, procs)
-    try:
-        for target in targets.values():
-            _check(cfg, target)
-        runs: dict[str, loadgen.LoadResult] = {}
-        rounds: dict[str, list[loadgen.LoadResult]] = {}
-        shared: dict[str, list[float]] = {}
+    """The throughput scenarios, the signed-in floor at one client, and the profile of the large page."""
+    runs: dict[str, loadgen.LoadResult] = {}
+    rounds: dict[str, list[loadgen.LoadResult]] = {}
+    shared: dict[str, list[float]] = {}
 
-        def load(name: str, key: str, connections: int, seconds: float) -> None:
-            result = loadgen.run(cfg.web_port, targets[name], connections=connections, seconds=seconds,
-                                 warmup=cfg.warmup)
-            rounds.setdefault(key, []).append(result)
-            time.sleep(watch.interval)  # the watch's sample covering the end of the run
-            share = watch.share(time.monotonic() - watch.interval - result.seconds, time.monotonic())[0]
-            shared.setdefault(key, []).append(share)
-            log(f"{key}: {result.rps:,.1f} req/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
-                f"{result.requests} requests, {result.errors} errors ({result.tool}, {connections} conn.)")
+    def load(name: str, key: str, connections: int, seconds: float) -> None:
+        result = loadgen.run(cfg.web_port, targets[name], connections=connections, seconds=seconds, warmup=cfg.warmup)
+        rounds.setdefault(key, []).append(result)
+        time.sleep(watch.interval)  # the watch's sample covering the end of the run
+        share = watch.share(time.monotonic() - watch.interval - result.seconds, time.monotonic())[0]
+        shared.setdefault(key, []).append(share)
+        log(f"{key}: {result.rps:,.1f} req/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
+            f"{result.requests} requests, {result.errors} errors ({result.tool}, {connections} conn.)")
 
-        load("healthz", "healthz@1", 1, cfg.latency_duration)
-        with RssSampler(lambda: children_of(server.pid)) as rss:
-            for name in ("page_small", "page_large"):
-                load(name, f"{name}@1", 1, cfg.latency_duration)
-            # In turn, round after round: the machine's speed drifts by 10-20% over a few minutes (a shared
-            # virtual machine), and a ratio of two figures taken minutes apart carried that drift.
-            for _ in range(cfg.rounds):
-                for name in THROUGHPUT_SCENARIOS:
-                    load(name, name, cfg.connections, cfg.duration)
-        for key, results in rounds.items():
-            runs[key] = sorted(results, key=lambda result: result.rps)[(len(results) - 1) // 2]
-        found = None
-        if cfg.profile:
-            # Not measured: the samplers slow the workers a little. 12 s of the large page under load.
-            time.sleep(1.0)  # requests of the previous scenario still in flight must not be sampled
-            samplers = profile.record([p.pid for p in children_of(server.pid)], 12, "page_large")
-            if samplers:
-                time.sleep(0.5)
-                loadgen.run(cfg.web_port, targets["page_large"], connections=cfg.connections, seconds=10)
-                for sampler in samplers:
-                    sampler.wait(60)
-                found = profile.summarize("page_large")
-        return WebResult(
-            runs=runs,
-            rounds={key: [result.rps for result in results] for key, results in rounds.items()},
-            shared={key: statistics.mean(values) for key, values in shared.items()},
-            web_rss_mb=rss.peak_one,
-            profile=found,
-        )
-    finally:
-        procs.stop(server)
+    # The latency target's floor: what a signed-in screen costs one client before it does anything.
+    load("signed_in_floor", "signed_in_floor@1", 1, cfg.latency_duration)
+    # In turn, round after round: the machine's speed drifts by 10-20% over a few minutes (a shared virtual
+    # machine), and a ratio of two figures taken minutes apart carried that drift.
+    for _ in range(cfg.rounds):
+        for name in THROUGHPUT_SCENARIOS:
+            load(name, name, cfg.connections, cfg.duration)
+    for key, results in rounds.items():
+        runs[key] = sorted(results, key=lambda result: result.rps)[(len(results) - 1) // 2]
+    found = None
+    if cfg.profile:
+        # Not measured: the samplers slow the workers a little. 12 s of the large page under load.
+        time.sleep(1.0)  # requests of the previous scenario still in flight must not be sampled
+        samplers = profile.record([p.pid for p in children_of(server.pid)], 12, "page_large")
+        if samplers:
+            time.sleep(0.5)
+            loadgen.run(cfg.web_port, targets["page_large"], connections=cfg.connections, seconds=10)
+            for sampler in samplers:
+                sampler.wait(60)
+            found = profile.summarize("page_large")
+    return WebResult(
+        runs=runs,
+        rounds={key: [result.rps for result in results] for key, results in rounds.items()},
+        shared={key: statistics.mean(values) for key, values in shared.items()},
+        profile=found,
+    )
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -302,6 +284,8 @@ def _sections(
     floors: dict[str, str],
     snap: jobs.SnapshotResult | None,
     digest: jobs.DigestResult | None,
+    grown: jobs.GrowthResult | None,
+    measured: list[Measured],
     note_start: str,
     note_end: str,
     clock: Clock,
@@ -326,20 +310,19 @@ def _sections(
         f"round; one-client latency runs of {cfg.latency_duration:g} s. Signed in through "
         "a session made in the session store (one per organization), sent with a CSRF cookie as a browser "
         "holds one after its first page.",
-        "- JSON keys: `page_p50_ms` and `sql_floor_ms` are the large organization's; `partial_rps` and `whatif_rps` "
-        "the small organization's (the typical customer; the large one's figures are below).",
-        "- Caching: Team Performance and What-If fragments (and whole pages, per member) are cached in each web "
-        "worker, keyed by the "
-        "organization's data version (oteapp/views/fragments.py); the warm-up fills them, so the page and partial "
-        "figures are what a view costs while the data is unchanged (the in-process \"computed\" line below is "
-        "the first view after a change). `whatif` asks a new scenario on every request (a random deal value): "
-        "a real recalculation, only the month's baseline cached; `whatif_repeat` asks the same one again.",
+        "- JSON keys: `partial_rps` and `whatif_rps` are the small organization's (the typical customer; the large "
+        "one's figures are below). `signed_in_floor_rps` is its throughput run, `signed_in_floor_p50_ms` its run "
+        "at one client.",
+        "- Caching: Team Performance fragments are cached in each web worker, keyed by the organization's data "
+        "version (oteapp/views/fragments.py); the warm-up fills them, so the page and partial figures are what a "
+        "view costs while the data is unchanged (\"After an edit\" below is the first view after a change). "
+        "`whatif` asks a new scenario on every request (a random deal value): a real recalculation, only the "
+        "month's baseline cached.",
         "- `signed_in_floor`: a route only the benchmark's gunicorn serves (`bench/web_settings.py`: production "
         "settings with `bench/urls.py`, the app's routes and this one after them), under the small organization's "
         "`/o/<slug>/`. It runs everything a screen there runs before its view (session, user, membership, the "
         "request's transaction) and answers `ok`: what any signed-in screen costs before doing anything, as "
-        "`/healthz` is for a request that signs no one in. No target names it; it shows how much of a screen's "
-        "ratio is its own work.",
+        "`/healthz` is for a request that signs no one in. The web targets are ratios to it.",
         f"- Jobs: one Celery worker (`--concurrency={jobs.WORKER_CONCURRENCY}`, prefork, as in the Procfile) on Redis "
         f"db {cfg.redis_db}; the snapshot job is `oteapp.snapshots_nightly` (every organization's open months, "
         "in batches); digests are `oteapp.month_close` (freeze last month, create deliveries, send) with the "
@@ -352,19 +335,19 @@ def _sections(
         "",
         "## Load details",
         "",
-        "| scenario | connections | requests | req/s | p50 ms | p95 ms | errors | ratio to /healthz req/s "
+        "| scenario | connections | requests | req/s | p50 ms | p95 ms | errors | ratio to the signed-in floor "
         "| req/s of each round | other processes (cores) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
-    healthz = web.runs.get("healthz")
+    floor = web.runs.get("signed_in_floor")
     for key, run in web.runs.items():
-        ratio = f"{run.rps / healthz.rps:.3f}" if healthz and healthz.rps and "@" not in key else "—"
+        ratio = f"{run.rps / floor.rps:.3f}" if floor and floor.rps and "@" not in key else "—"
         each = ", ".join(f"{rps:,.0f}" for rps in web.rounds.get(key, [])) if "@" not in key else "—"
         lines.append(f"| {key} | {run.connections} | {run.requests:,} | {run.rps:,.1f} | {run.p50_ms:.2f} | "
                      f"{run.p95_ms:.2f} | {run.errors} | {ratio} | {each} | {web.shared.get(key, 0.0):.2f} |")
     lines += [
         "",
-        f"`@1`: one client, for the latency target. The other scenarios ran {cfg.rounds} times in turn "
+        f"`@1`: one client, for the latency targets. The other scenarios ran {cfg.rounds} times in turn "
         f"({cfg.duration:g} s each after {cfg.warmup:g} s of warm-up); each line is its median round.",
         "",
         "## SQL floors and round trips",
@@ -397,7 +380,20 @@ def _sections(
             f"{'; TIMED OUT' if digest.run.timed_out else ''}. Worker peak: pool process "
             f"{digest.run.peak_pool_rss_mb:.1f} MB RSS, all its processes {digest.run.peak_total_pss_mb:.1f} MB PSS."
         )
+    if grown is not None and snap is not None:
+        lines.append(
+            f"- The snapshot job at {grown.organizations:,} organizations (the same small organizations, {GROWTH} "
+            f"times as many, added after the digests): {grown.run.seconds:.3f} s (median of "
+            f"{', '.join(f'{seconds:.3f}' for seconds in grown.first_seconds)} s, each from an empty snapshot table), "
+            f"{grown.rows:,} rows written, {grown.run.tasks} tasks, {grown.run.failed} failed"
+            f"{'; TIMED OUT' if grown.run.timed_out else ''}; {grown.run.seconds / snap.first.seconds:.2f} x the time "
+            f"at {data.organizations:,}. Pool process at peak {grown.peak_pool_rss_mb:.1f} MB RSS against "
+            f"{snap.peak_pool_rss_mb:.1f} MB ({grown.peak_pool_rss_mb / snap.peak_pool_rss_mb:.2f} x); all its "
+            f"processes {grown.run.peak_total_pss_mb:.1f} MB PSS."
+        )
     lines.append("")
+    for measurement in measured:
+        lines += measurement.lines
     lines += _profile_section(
         "the Team Performance page of the large organization", web.profile,
         "the gunicorn workers while serving the page under load",
@@ -426,6 +422,27 @@ def _sections(
     cores, busiest = watch.share(clock.start, time.monotonic())
     lines.append(f"| total | {time.monotonic() - clock.start:.1f} | {cores:.2f} | {busiest or '—'} |")
     return lines
+
+
+def _serve_and_measure(
+    bench: Bench, targets: dict[str, loadgen.Target], watch: MachineWatch, clock: Clock
+) -> tuple[WebResult, float, list[Measured]]:
+    """Everything that needs the benchmark's gunicorn: the load, then the measurements that send it requests.
+    Returns the load, the peak RSS of one web worker over all of it, and the measurements."""
+    cfg = bench.cfg
+    server = _gunicorn(cfg, bench.procs)
+    try:
+        with RssSampler(lambda: children_of(server.pid)) as rss:
+            for target in targets.values():
+                _check(cfg, target)
+            web = run_web(cfg, server, targets, watch)
+            clock.lap("web load")
+            partials = {size: targets[f"partial_{size}"] for size in ("small", "large")}
+            measured = [edits.measure(bench, partials=partials)]
+            clock.lap("edits and computed views")
+        return web, rss.peak_one, measured
+    finally:
+        bench.procs.stop(server)
 
 
 def main() -> int:
@@ -460,25 +477,32 @@ def main() -> int:
         clock.lap("database created and migrated")
         today = datetime.now(UTC).date()
         data = datagen.generate(cfg, today=today)
-        cookies = {
-            data.large_slug: datagen.session_cookie(email=datagen.BENCH_EMAIL, slug=data.large_slug),
-            data.small_slug: datagen.session_cookie(email=datagen.BENCH_EMAIL, slug=data.small_slug),
-        }
+        slugs = (data.large_slug, data.small_slug)
         from accounts.models import Organization
 
-        org_ids = dict(Organization.objects.filter(slug__in=cookies).values_list("slug", "pk"))
+        bench = Bench(
+            cfg=cfg,
+            procs=procs,
+            data=data,
+            organization_ids=dict(Organization.objects.filter(slug__in=slugs).values_list("slug", "pk")),
+            cookies={slug: datagen.session_cookie(email=datagen.BENCH_EMAIL, slug=slug) for slug in slugs},
+            csrf_secret=secrets.token_hex(CSRF_SECRET_LENGTH // 2),
+        )
         clock.lap("data generated")
 
         floors: dict[str, str] = {}
         page_floor = {}
         checks = []
         for size, slug in (("small", data.small_slug), ("large", data.large_slug)):
-            timing = sqlfloor.page_floor(cfg.database_url, organization_id=org_ids[slug], month=data.month)
+            organization_id = bench.organization_ids[slug]
+            timing = sqlfloor.page_floor(cfg.database_url, organization_id=organization_id, month=data.month)
             page_floor[size] = timing.median_ms
             floors[f"page floor, {size} org"] = (
                 f"{timing.median_ms:.3f} ms (median of {timing.runs}, {timing.rows} rows, {timing.strategy})"
             )
-            problems = sqlfloor.check_against_engine(cfg.database_url, organization_id=org_ids[slug], month=data.month)
+            problems = sqlfloor.check_against_engine(
+                cfg.database_url, organization_id=organization_id, month=data.month
+            )
             checks.append(f"{size}: " + ("agree" if not problems else "; ".join(problems)))
         # The nightly job covers every organization's open months: the current month (all are on UTC).
         snap_floor_s, snap_rows, snap_strategy = sqlfloor.snapshot_floor(
@@ -490,17 +514,24 @@ def main() -> int:
         )
         clock.lap("SQL floors")
 
-        targets = _targets(cfg, data, cookies)
+        targets = _targets(bench)
         # The signed-in floor is the benchmark's gunicorn's only (bench/urls.py), not the app's.
         app_targets = {name: target for name, target in targets.items() if name != "signed_in_floor"}
         queries = query_counts(app_targets)
         queries_computed = query_counts(app_targets, computed=True)
-        web = run_web(cfg, procs, targets, watch)
-        clock.lap("web load")
+        web, web_rss_mb, measured = _serve_and_measure(bench, targets, watch, clock)
+        _flush_redis(cfg)  # the snapshot refreshes the edits asked for: the jobs below start from an empty queue
         snap = jobs.run_snapshots(cfg, procs)
         clock.lap("snapshot job")
         digest = jobs.run_digests(cfg, procs, expected=data.digest_recipients)
         clock.lap("digests")
+        grown_data = datagen.add_small_organizations(cfg, today=today, total=cfg.small_orgs * GROWTH)
+        clock.lap(f"data grown to {grown_data.organizations:,} organizations")
+        grown = jobs.run_snapshot_growth(cfg, procs, organizations=grown_data.organizations)
+        clock.lap("snapshot job, grown")
+        # Measurements of their own, each adding its keys (bench/README.md, "Adding a measurement").
+        measured.append(imports.measure(bench))
+        clock.lap("actuals import")
 
         note_end = _machine_note()
         runs = web.runs
@@ -508,21 +539,28 @@ def main() -> int:
             "cores": os.cpu_count(),
             "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "healthz_rps": round(runs["healthz"].rps, 1),
-            "healthz_p50_ms": round(runs["healthz@1"].p50_ms, 3),
+            "signed_in_floor_rps": round(runs["signed_in_floor"].rps, 1),
+            "signed_in_floor_p50_ms": round(runs["signed_in_floor@1"].p50_ms, 3),
             "page_small_rps": round(runs["page_small"].rps, 1),
             "page_large_rps": round(runs["page_large"].rps, 1),
             "partial_rps": round(runs["partial_small"].rps, 1),
             "whatif_rps": round(runs["whatif_small"].rps, 1),
-            "page_p50_ms": round(runs["page_large@1"].p50_ms, 3),
-            "sql_floor_ms": round(page_floor["large"], 3),
+            "page_sql_floor_small_ms": round(page_floor["small"], 3),
+            "page_sql_floor_large_ms": round(page_floor["large"], 3),
             "snapshot_s": round(snap.first.seconds, 3),
             "snapshot_sql_floor_s": round(snap_floor_s, 4),
             "snapshot_rerun_rows_written": snap.rows_rerun,
+            "snapshot_1k_s": round(snap.first.seconds, 3),
+            "snapshot_10k_s": round(grown.run.seconds, 3),
+            "worker_rss_1k_mb": round(snap.peak_pool_rss_mb, 1),
+            "worker_rss_10k_mb": round(grown.peak_pool_rss_mb, 1),
             "digests": digest.emails,
             "digests_s": round(digest.run.seconds, 3),
-            "web_rss_mb": round(web.web_rss_mb, 1),
-            "worker_rss_mb": round(max(snap.peak_pool_rss_mb, digest.run.peak_pool_rss_mb), 1),
+            "web_rss_mb": round(web_rss_mb, 1),
+            "worker_rss_mb": round(max(snap.peak_pool_rss_mb, digest.run.peak_pool_rss_mb, grown.peak_pool_rss_mb), 1),
         }
+        for measurement in measured:
+            results.update(measurement.values)
         floors["per request, in-process (Django test client, same settings; median of 5)"] = "; ".join(
             f"{name}: {count} statements, {sql_ms:.1f} ms of them in SQL of {total_ms:.1f} ms"
             for name, (count, total_ms, sql_ms) in queries.items()
@@ -535,7 +573,8 @@ def main() -> int:
             )
         )
         sections = _sections(
-            cfg, data, web, floors, snap, digest, note_start, note_end, clock, "; ".join(checks), watch
+            cfg, data, web, floors, snap, digest, grown, measured, note_start, note_end, clock, "; ".join(checks),
+            watch,
         )
         # Only a full-size run may replace docs/; a development run (BENCH_SCALE < 1) writes to bench/out/.
         md, js = report.write(results, sections=sections, docs=None if cfg.scale >= 1 else OUT)
