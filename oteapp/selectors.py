@@ -716,3 +716,29 @@ def attainment_history_get(*, organization: Organization, month: date, span: int
     return AttainmentHistory(
         window=tuple(window), months=tuple(months), roles=tuple((key, names[key]) for key in keys)
     )
+
+
+# --- plan modeling (SPEC section 15): the history a backtest or the optimizer runs on -------------------------
+
+
+@dataclass(frozen=True)
+class BacktestHistory:
+    config: engine.OrgConfig  # the plan in force today
+    history: tuple[engine.MonthActuals, ...]  # the last months with actuals, oldest first
+    months_available: int  # every month with actuals the organization has
+
+
+def backtest_history_get(*, organization: Organization, months: int) -> BacktestHistory:
+    """The plan in force and the last `months` months with actuals, each with its actuals rows: five queries
+    whatever the number of months and reps (the configuration's three, the months with actuals, and every row
+    of the chosen months at once)."""
+    config = organization_config_get(organization=organization)
+    available = months_with_actuals(organization=organization)
+    chosen = available[-months:] if months > 0 else []
+    by_month: dict[date, list[engine.RepMonth]] = {month: [] for month in chosen}
+    if chosen:
+        rows = MonthlyActual.objects.filter(organization=organization, month__in=chosen).order_by("month", "rep__name")
+        for _, month, rep_month in rep_months(rows):
+            by_month[month].append(rep_month)
+    history = tuple(engine.MonthActuals(month=month, actuals=tuple(by_month[month])) for month in chosen)
+    return BacktestHistory(config=config, history=history, months_available=len(available))
