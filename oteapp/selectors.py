@@ -742,3 +742,19 @@ def backtest_history_get(*, organization: Organization, months: int) -> Backtest
             by_month[month].append(rep_month)
     history = tuple(engine.MonthActuals(month=month, actuals=tuple(by_month[month])) for month in chosen)
     return BacktestHistory(config=config, history=history, months_available=len(available))
+
+
+def plan_optimization_get(
+    *,
+    organization: Organization,
+    share: Decimal | str = engine.DEFAULT_SHARE,
+    cap: Decimal | str = engine.DEFAULT_CAP,
+    months: int = engine.DEFAULT_MONTHS,
+    targets: Mapping[str, Decimal] | None = None,
+) -> engine.Optimization:
+    """The optimizer of SPEC section 15 on the organization's last `months` months with actuals (the loader's five
+    queries, then the engine). Raises the engine's OptimizerInputError (InsufficientHistoryError) and PlanError."""
+    loaded = backtest_history_get(organization=organization, months=max(months, 0))
+    return engine.optimize(
+        config=loaded.config, history=loaded.history, targets=targets, share=share, cap=cap, months=months
+    )
