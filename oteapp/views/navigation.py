@@ -7,6 +7,7 @@ TABS = (
     ("actuals", "Actuals"),
     ("pnl", "P&L"),
     ("whatif", "What-If"),
+    ("plans", "Plan lab"),
     ("configuration", "Configuration"),
     ("history", "History"),
 )
