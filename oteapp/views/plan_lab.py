@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, role_required
 from oteapp import engine
@@ -137,7 +138,10 @@ def _context(request: HttpRequest, **extra) -> dict:
 @role_required(CAN_ENTER_ACTUALS)
 def page(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The drafts, the optimizer's form, and the plan in force beside up to three drafts (?drafts=…&months=…)."""
-    compare_form = CompareForm(request.GET or None, drafts=_drafts(request))
+    data = request.GET.copy()
+    if data and not data.get("months"):
+        data["months"] = str(engine.DEFAULT_MONTHS)
+    compare_form = CompareForm(data or None, drafts=_drafts(request))
     drafts: list[PlanDraft] = []
     months = engine.DEFAULT_MONTHS
     if request.GET and compare_form.is_valid():
@@ -201,11 +205,13 @@ def _free_name(request: HttpRequest, base: str) -> str:
 def _saved(request: HttpRequest, draft: PlanDraft) -> HttpResponse:
     messages.success(request, f"Draft “{draft.name}” saved. It is compared with the plan in force below.")
     url = reverse("oteapp:plans", kwargs={"org_slug": request.organization.slug}) + f"?drafts={draft.pk}"
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Location"] = json.dumps({"path": url, "target": "#tab", "swap": "outerHTML"})
-        return response
-    return redirect(url)
+    return _to(request, url)
+
+
+def _to(request: HttpRequest, url: str) -> HttpResponse:
+    """After a write, the page at `url` with its message: htmx is told to load it whole (a swapped partial would
+    leave the message out)."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_POST
@@ -340,7 +346,7 @@ def draft_apply(request: HttpRequest, org_slug: str, draft_id: int) -> HttpRespo
                 error = f"{changed} Nothing was saved."
             else:
                 messages.success(request, f"Draft “{draft.name}” applied: {result.summary()}.")
-                return redirect("oteapp:configuration", org_slug=org_slug)
+                return _to(request, reverse("oteapp:configuration", kwargs={"org_slug": org_slug}))
             confirmation = _confirmation(request, draft, error=error)
             return render_tab(request, CONFIRM_TEMPLATE, {"active_tab": "plans", "confirmation": confirmation},
                               status=error_status(request, 409))
