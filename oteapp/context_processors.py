@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, CAN_MANAGE_MEMBERS
 from oteapp.views.navigation import TABS
 
-MANAGER_TABS = frozenset({"leaderboard", "plans"})
+MANAGER_TABS = frozenset({"leaderboard", "plans", "advisor"})
 
 
 def organization(request: HttpRequest) -> dict:

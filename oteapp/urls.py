@@ -2,6 +2,7 @@
 
 from oteapp.views import (
     actuals,
+    advisor,
     audit,
     configuration,
     digests,
@@ -26,6 +27,7 @@ urlpatterns = [
     *pnl.urlpatterns,
     *whatif.urlpatterns,
     *plan_lab.urlpatterns,
+    *advisor.urlpatterns,
     *configuration.urlpatterns,
     *rep_plans.urlpatterns,
     *history.urlpatterns,

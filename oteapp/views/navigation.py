@@ -8,6 +8,7 @@ TABS = (
     ("pnl", "P&L"),
     ("whatif", "What-If"),
     ("plans", "Plan lab"),
+    ("advisor", "Advisor"),
     ("configuration", "Configuration"),
     ("history", "History"),
 )

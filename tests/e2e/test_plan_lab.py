@@ -71,3 +71,15 @@ def test_bad_optimizer_input_is_a_field_error(new_page, organization):
     wait_for_htmx_settled(page)
     expect(page.locator("#optimizer .has-error")).to_contain_text("strictly between 0 and 1")
     assert_no_axe_violations(page)
+
+
+def test_the_advisor_ranks_recommendations(new_page, organization, screenshot):
+    page = new_page(LAPTOP)
+    log_in(page, organization)
+    page.goto(f"/o/{organization.slug}/plans/")
+    page.get_by_role("link", name="Advisor", exact=True).click()
+    expect(page.get_by_role("heading", name="Advisor", exact=True)).to_be_visible()
+    expect(page.locator(".recommendation").first).to_be_visible()
+    expect(page.locator('.recommendation[data-source="optimizer"]')).to_contain_text("Open the optimizer")
+    assert_no_axe_violations(page)
+    screenshot(page, "advisor")

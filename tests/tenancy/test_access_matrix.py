@@ -68,6 +68,7 @@ READ_LEVEL = {
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,
     "oteapp:plans": MANAGER,  # the Plan lab models pay (issue 19)
+    "oteapp:advisor": MANAGER,  # its recommendations show pay and gaps
     "oteapp:plans_draft_apply": ADMIN,  # the confirmation of applying a draft
     "accounts:organization_settings": OWNER,
     "oteapp:organization_export": OWNER,
