@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import CAN_ENTER_ACTUALS, role_required
 from oteapp import engine
@@ -16,6 +16,13 @@ from oteapp.files.configuration import ConfigImportError, candidate_config
 from oteapp.jobs.snapshots import organization_today
 from oteapp.models import PlanDraft
 from oteapp.months import format_month
+from oteapp.narrative import (
+    NarrativeUnavailable,
+    narrative_enabled,
+    narrative_payload,
+    narrative_write,
+    payload_text,
+)
 from oteapp.selectors import (
     backtest_history_get,
     month_actuals_get,
@@ -158,9 +165,7 @@ def _from_pace(request: HttpRequest, today) -> list[Recommendation]:
     ]
 
 
-@require_safe
-@role_required(CAN_ENTER_ACTUALS)
-def page(request: HttpRequest, org_slug: str) -> HttpResponse:
+def _context(request: HttpRequest) -> dict:
     organization = request.organization
     settings = organization_settings_get(organization=organization)
     today = organization_today(timezone_name=settings.timezone)
@@ -170,8 +175,36 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
         latest = month_report_get(organization=organization, month=loaded.history[-1].month).report
         recommendations += _from_month(request, latest)
     recommendations.sort(key=lambda item: -abs(item.effect))
-    context = {"active_tab": "advisor", "currency": settings.currency, "recommendations": recommendations}
-    return render_tab(request, TEMPLATE, context)
+    payload = narrative_payload(recommendations=recommendations, currency=settings.currency)
+    return {
+        "active_tab": "advisor",
+        "currency": settings.currency,
+        "recommendations": recommendations,
+        "narrative_enabled": narrative_enabled(),
+        "payload": payload,
+        "payload_text": payload_text(payload),
+    }
 
 
-urlpatterns = [path("advisor/", page, name="advisor")]
+@require_safe
+@role_required(CAN_ENTER_ACTUALS)
+def page(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return render_tab(request, TEMPLATE, _context(request))
+
+
+@require_POST
+@role_required(CAN_ENTER_ACTUALS)
+def summary(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The language model's summary of exactly the payload the page shows (nothing is stored)."""
+    context = _context(request)
+    try:
+        context["narrative"] = narrative_write(payload=context["payload"])
+    except NarrativeUnavailable as unavailable:
+        context["narrative_error"] = str(unavailable)
+    return render_tab(request, TEMPLATE, context, partial="summary")
+
+
+urlpatterns = [
+    path("advisor/", page, name="advisor"),
+    path("advisor/summary/", summary, name="advisor_summary"),
+]

@@ -885,6 +885,10 @@ CASES: dict[str, Case] = {
     "oteapp:plans_draft_upload": Case(draw_plans_draft_upload, check_plans_draft_saved, encodings=FILE_ENCODINGS),
     "oteapp:plans_draft_delete": Case(draw_plans_draft_delete, check_plans_draft_delete),
     "oteapp:plans_draft_apply": Case(draw_plans_draft_apply, check_plans_draft_apply),
+    # No key in tests: the summary is off, and says so; nothing is stored either way.
+    "oteapp:advisor_summary": Case(
+        lambda world, data: draw_junk(org_path(world, "advisor/summary/"))(world, data), writes=False, refuses=False
+    ),
     # A checkbox: anything but "on" means unchecked, and the answer says which it became.
     "oteapp:digest_preferences": Case(draw_digest_preferences, check_digest_preferences, refuses=False),
     "oteapp:digest_preview": Case(draw_digest_preview, check_digest_preview, writes=False),

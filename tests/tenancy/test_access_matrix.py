@@ -45,6 +45,7 @@ MINIMUM_LEVEL = {
     "oteapp:plans_draft_upload": MANAGER,
     "oteapp:plans_draft_delete": MANAGER,
     "oteapp:plans_draft_apply": ADMIN,  # it changes the configuration
+    "oteapp:advisor_summary": MANAGER,
     "oteapp:digest_preferences": MANAGER,  # one's own digest switch; viewers get no digests
     "oteapp:digest_preview": OWNER,
     "accounts:invite": ADMIN,
