@@ -98,3 +98,41 @@ class CompareForm(forms.Form):
         if len(chosen) > MAX_CANDIDATES:
             raise forms.ValidationError(f"Choose at most {MAX_CANDIDATES} drafts to compare.")
         return chosen
+
+
+class EditedPlanForm(forms.Form):
+    """The plan in force edited on screen: each role's annual OTE and base, monthly quota and commission rate, and
+    a name for the draft it becomes."""
+
+    name = forms.CharField(label="Draft name", max_length=NAME_MAX_LENGTH)
+    FIGURES = (
+        ("annual_ote", "annual OTE", {"min_value": Decimal(0), "max_digits": 14, "decimal_places": 2}),
+        ("annual_base", "annual base", {"min_value": Decimal(0), "max_digits": 14, "decimal_places": 2}),
+        ("monthly_quota", "monthly quota", {"max_digits": 12, "decimal_places": 2}),
+        ("commission_rate", "commission rate", {"min_value": Decimal(0), "max_value": Decimal(1), "max_digits": 9,
+                                                "decimal_places": 4}),
+    )
+
+    def __init__(self, *args, roles: list[SalesRole], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles = roles
+        for role in roles:
+            for name, label, options in self.FIGURES:
+                self.fields[f"{role.key}-{name}"] = forms.DecimalField(
+                    label=f"{role.name}: {label}", initial=getattr(role, name), **options
+                )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for role in self.roles:
+            quota = data.get(f"{role.key}-monthly_quota")
+            if quota is not None and quota <= 0:
+                self.add_error(f"{role.key}-monthly_quota", "A quota must be greater than zero.")
+        return data
+
+    def role_rows(self) -> list[tuple[SalesRole, list[forms.BoundField]]]:
+        return [(role, [self[f"{role.key}-{name}"] for name, _, _ in self.FIGURES]) for role in self.roles]
+
+    def figures(self) -> dict[str, dict[str, Decimal]]:
+        return {role.key: {name: self.cleaned_data[f"{role.key}-{name}"] for name, _, _ in self.FIGURES}
+                for role in self.roles}

@@ -9,7 +9,7 @@ only sets them side by side.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.contrib import messages
@@ -23,9 +23,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS, role_required
 from oteapp import engine
 from oteapp.files.configuration import ConfigImportError, candidate_config, plan_document
-from oteapp.forms.plan_lab import CompareForm, DraftNameForm, OptimizerForm, PlanFileForm
+from oteapp.forms.plan_lab import CompareForm, DraftNameForm, EditedPlanForm, OptimizerForm, PlanFileForm
 from oteapp.models import PlanDraft
-from oteapp.selectors import backtest_history_get, configuration_version, organization_roles, organization_settings_get
+from oteapp.selectors import (
+    backtest_history_get,
+    configuration_version,
+    organization_config_get,
+    organization_roles,
+    organization_settings_get,
+)
 from oteapp.services.configuration import ConfigurationConflict, ImportPreviewChanged, configuration_import_preview
 from oteapp.services.plan_drafts import (
     DraftNameError,
@@ -125,6 +131,9 @@ def _context(request: HttpRequest, **extra) -> dict:
         "drafts": drafts,
         "optimizer_form": OptimizerForm(roles=roles),
         "file_form": PlanFileForm(),
+        "edited_form": EditedPlanForm(
+            roles=roles, prefix="edited", initial={"name": _free_name(request, "Edited plan")}
+        ),
         "compare_form": CompareForm(drafts=_drafts(request), initial={"drafts": drafts[:2]}),
         "comparison": None,
         "compare_errors": [],
@@ -272,6 +281,31 @@ def draft_upload(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render_tab(request, TEMPLATE, context, status=error_status(request, 422))
 
 
+@require_POST
+@role_required(CAN_ENTER_ACTUALS)
+def draft_edited(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The plan in force with the roles' figures typed on screen, saved as a draft (nothing else changes)."""
+    organization = request.organization
+    form = EditedPlanForm(request.POST, roles=organization_roles(organization=organization), prefix="edited")
+    if form.is_valid():
+        config = organization_config_get(organization=organization)
+        figures = form.figures()
+        edited = replace(config, roles=tuple(replace(role, **figures.get(role.key, {})) for role in config.roles))
+        try:
+            draft = plan_draft_create(
+                organization=organization, actor=request.user, name=form.cleaned_data["name"],
+                configuration=plan_document(organization=organization, config=edited), source="Edited on screen",
+            )
+        except DraftNameError as refused:
+            form.add_error("name", str(refused))
+        except ConfigImportError as refused:
+            form.add_error(None, refused.errors[0])
+        else:
+            return _saved(request, draft)
+    context = _context(request, edited_form=form)
+    return render_tab(request, TEMPLATE, context, status=error_status(request, 422))
+
+
 def _draft(request: HttpRequest, draft_id: int) -> PlanDraft:
     draft = _drafts(request).filter(pk=draft_id).first()
     if draft is None:
@@ -362,6 +396,7 @@ urlpatterns = [
     path("plans/optimize/", optimize, name="plans_optimize"),
     path("plans/drafts/save/", draft_save, name="plans_draft_save"),
     path("plans/drafts/upload/", draft_upload, name="plans_draft_upload"),
+    path("plans/drafts/edited/", draft_edited, name="plans_draft_edited"),
     path("plans/drafts/<int:draft_id>/delete/", draft_delete, name="plans_draft_delete"),
     path("plans/drafts/<int:draft_id>/apply/", draft_apply, name="plans_draft_apply"),
 ]

@@ -580,6 +580,31 @@ def draw_plans_draft_upload(world: World, data: st.DataObject) -> Request:
     )
 
 
+def draw_plans_draft_edited(world: World, data: st.DataObject) -> Request:
+    valid = {"edited-name": "Edited plan"}
+    hostile = {"edited-name": texts_typed("Edited plan", "Another")}
+    for role in SalesRole.unscoped.filter(organization=world.organization):
+        for name, strategy in (
+            ("annual_ote", numbers_typed()),
+            ("annual_base", numbers_typed(high=10**5)),
+            ("monthly_quota", numbers_typed(low=-5, high=200)),
+            ("commission_rate", fractions_typed()),
+        ):
+            valid[f"edited-{role.key}-{name}"] = decimal_text(getattr(role, name)) or "0"
+            hostile[f"edited-{role.key}-{name}"] = strategy
+    return Request(org_path(world, "plans/drafts/edited/"), mutated(data, valid, hostile))
+
+
+def check_plans_draft_edited(world: World, request: Request, sent: Sent) -> None:
+    from oteapp.models import PlanDraft
+
+    name = " ".join(str(sent.posted.get("edited-name", "")).split())
+    draft = PlanDraft.unscoped.get(organization=world.organization, name=name)
+    for key, role in draft.configuration["roles"].items():
+        typed = typed_number(str(sent.posted.get(f"edited-{key}-monthly_quota", "")))
+        assert Decimal(str(role["monthly_quota"])) == typed, key
+
+
 def _world_draft(world: World):
     from oteapp.models import PlanDraft
 
@@ -883,6 +908,7 @@ CASES: dict[str, Case] = {
     "oteapp:plans_optimize": Case(draw_plans_optimize, check_plans_optimize, writes=False),
     "oteapp:plans_draft_save": Case(draw_plans_draft_save, check_plans_draft_saved),
     "oteapp:plans_draft_upload": Case(draw_plans_draft_upload, check_plans_draft_saved, encodings=FILE_ENCODINGS),
+    "oteapp:plans_draft_edited": Case(draw_plans_draft_edited, check_plans_draft_edited),
     "oteapp:plans_draft_delete": Case(draw_plans_draft_delete, check_plans_draft_delete),
     "oteapp:plans_draft_apply": Case(draw_plans_draft_apply, check_plans_draft_apply),
     # No key in tests: the summary is off, and says so; nothing is stored either way.

@@ -122,3 +122,34 @@ def test_a_manager_models_plans_but_cannot_apply_them(client, history):
     assert client.get(url(history, f"drafts/{draft.pk}/apply/")).status_code == 403
     closer = SalesRole.unscoped.get(organization=history, key="closer")
     assert closer.monthly_quota == SalesRole.unscoped.get(pk=closer.pk).monthly_quota
+
+
+def edited_form(organization, **changes) -> dict:
+    data = {"edited-name": "Edited"}
+    for role in SalesRole.unscoped.filter(organization=organization):
+        for name in ("annual_ote", "annual_base", "monthly_quota", "commission_rate"):
+            data[f"edited-{role.key}-{name}"] = str(getattr(role, name))
+    return data | changes
+
+
+def test_the_plan_in_force_edited_on_screen_becomes_a_draft(owner_client, history):
+    response = owner_client.post(
+        url(history, "drafts/edited/"), edited_form(history, **{"edited-closer-monthly_quota": "6"})
+    )
+
+    assert response.status_code == 302
+    draft = PlanDraft.unscoped.get(organization=history)
+    assert (draft.name, draft.source) == ("Edited", "Edited on screen")
+    assert draft.configuration["roles"]["closer"]["monthly_quota"] == 6
+    assert SalesRole.unscoped.get(organization=history, key="closer").monthly_quota == 5
+
+
+@pytest.mark.parametrize("quota", ["0", "-3"])
+def test_an_edited_zero_or_negative_quota_is_a_field_error(owner_client, history, quota):
+    response = owner_client.post(
+        url(history, "drafts/edited/"), edited_form(history, **{"edited-closer-monthly_quota": quota})
+    )
+
+    assert response.status_code == 422
+    assert "A quota must be greater than zero." in response.content.decode()
+    assert not PlanDraft.unscoped.exists()

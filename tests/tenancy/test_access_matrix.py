@@ -43,6 +43,7 @@ MINIMUM_LEVEL = {
     "oteapp:plans_optimize": MANAGER,  # modeling pays no one: managers and above
     "oteapp:plans_draft_save": MANAGER,
     "oteapp:plans_draft_upload": MANAGER,
+    "oteapp:plans_draft_edited": MANAGER,
     "oteapp:plans_draft_delete": MANAGER,
     "oteapp:plans_draft_apply": ADMIN,  # it changes the configuration
     "oteapp:advisor_summary": MANAGER,
