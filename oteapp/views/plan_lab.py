@@ -263,8 +263,8 @@ def draft_upload(request: HttpRequest, org_slug: str) -> HttpResponse:
         data = form.cleaned_data["file"].read()
         try:
             text = data.decode("utf-8-sig")
+            candidate_config(organization=request.organization, data=text)  # the import's checks, nesting included
             document = json.loads(text)
-            candidate_config(organization=request.organization, data=text)
             draft = plan_draft_create(
                 organization=request.organization, actor=request.user, name=form.cleaned_data["name"],
                 configuration=document, source=f"File {form.cleaned_data['file'].name}",

@@ -153,3 +153,12 @@ def test_an_edited_zero_or_negative_quota_is_a_field_error(owner_client, history
     assert response.status_code == 422
     assert "A quota must be greater than zero." in response.content.decode()
     assert not PlanDraft.unscoped.exists()
+
+
+def test_a_deeply_nested_file_is_refused_clearly(owner_client, history):
+    upload = SimpleUploadedFile("plan.json", b"[" * 100_000 + b"]" * 100_000)
+    response = owner_client.post(url(history, "drafts/upload/"), {"name": "Deep", "file": upload})
+
+    assert response.status_code == 422
+    assert "nested too deeply" in response.content.decode()
+    assert not PlanDraft.unscoped.exists()
