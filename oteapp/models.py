@@ -305,3 +305,24 @@ class StatementDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"Statement {self.period:%Y-%m} of {self.rep_id}: {self.state}"
+class PlanDraft(TenantModel):
+    """A candidate comp plan saved from the Plan lab (SPEC section 15): a version 2.0 configuration document holding
+    the plan only (the plan settings, the roles, and the reps' own plans by name), applied through the normal
+    configuration import after a preview of every change."""
+
+    name = models.CharField(max_length=100)
+    configuration = models.JSONField()
+    # Where it came from, in words a user reads ("Optimizer: share 50%, cap 20%", "Edited on screen", a file name).
+    source = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="plandraft_org_name_uniq")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -722,3 +722,65 @@ def attainment_history_get(*, organization: Organization, month: date, span: int
     return AttainmentHistory(
         window=tuple(window), months=tuple(months), roles=tuple((key, names[key]) for key in keys)
     )
+
+
+# --- plan modeling (SPEC section 15): the history a backtest or the optimizer runs on -------------------------
+
+
+@dataclass(frozen=True)
+class BacktestHistory:
+    config: engine.OrgConfig  # the plan in force today
+    history: tuple[engine.MonthActuals, ...]  # the last months with actuals, oldest first
+    months_available: int  # every month with actuals the organization has
+
+
+def backtest_history_get(*, organization: Organization, months: int) -> BacktestHistory:
+    """The plan in force and the last `months` months with actuals, each with its actuals rows: six queries
+    whatever the number of months and reps (the configuration's three, the months with actuals, the reps, and every
+    row of the chosen months at once, without a join: each row finds its rep in memory)."""
+    config = organization_config_get(organization=organization)
+    available = months_with_actuals(organization=organization)
+    chosen = available[-months:] if months > 0 else []
+    by_month: dict[date, list[engine.RepMonth]] = {month: [] for month in chosen}
+    if chosen:
+        reps = {
+            rep_id: (name, role_key, start)
+            for rep_id, name, role_key, start in Rep.objects.filter(organization=organization).values_list(
+                "pk", "name", "role__key", "start_date"
+            )
+        }
+        rows = MonthlyActual.objects.filter(organization=organization, month__in=chosen).values_list(
+            "month", "rep_id", "deals", "meetings", "team_deals", "revenue"
+        )
+        for month, rep_id, deals, meetings, team_deals, revenue in rows:
+            name, role_key, start = reps[rep_id]
+            by_month[month].append(
+                engine.RepMonth(
+                    rep_id=rep_id, name=name, role_key=role_key, start_date=start,
+                    deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
+                )
+            )
+    history = tuple(
+        engine.MonthActuals(month=month, actuals=tuple(sorted(by_month[month], key=_by_name))) for month in chosen
+    )
+    return BacktestHistory(config=config, history=history, months_available=len(available))
+
+
+def _by_name(row: engine.RepMonth) -> str:
+    return row.name
+
+
+def plan_optimization_get(
+    *,
+    organization: Organization,
+    share: Decimal | str = engine.DEFAULT_SHARE,
+    cap: Decimal | str = engine.DEFAULT_CAP,
+    months: int = engine.DEFAULT_MONTHS,
+    targets: Mapping[str, Decimal] | None = None,
+) -> engine.Optimization:
+    """The optimizer of SPEC section 15 on the organization's last `months` months with actuals (the loader's five
+    queries, then the engine). Raises the engine's OptimizerInputError (InsufficientHistoryError) and PlanError."""
+    loaded = backtest_history_get(organization=organization, months=max(months, 0))
+    return engine.optimize(
+        config=loaded.config, history=loaded.history, targets=targets, share=share, cap=cap, months=months
+    )

@@ -2,6 +2,7 @@
 
 from oteapp.views import (
     actuals,
+    advisor,
     audit,
     configuration,
     digests,
@@ -11,6 +12,7 @@ from oteapp.views import (
     overview,
     payouts,
     performance,
+    plan_lab,
     pnl,
     rep_plans,
     statements,
@@ -26,6 +28,8 @@ urlpatterns = [
     *actuals.urlpatterns,
     *pnl.urlpatterns,
     *whatif.urlpatterns,
+    *plan_lab.urlpatterns,
+    *advisor.urlpatterns,
     *configuration.urlpatterns,
     *rep_plans.urlpatterns,
     *history.urlpatterns,

@@ -249,3 +249,9 @@ LOGGING = {
     # WeasyPrint narrates every PDF step by step (statement PDFs) at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}},
 }
+
+# The Advisor's optional written summary by a language model (SPEC section 15): off unless the operator sets a key.
+# Only aggregates are sent (no names or emails), and the page shows exactly what.
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+ADVISOR_MODEL = env("ADVISOR_MODEL", default="claude-sonnet-5-5")
+ADVISOR_TIMEOUT_SECONDS = env.float("ADVISOR_TIMEOUT_SECONDS", default=20.0)

@@ -19,6 +19,7 @@ Export writes numbers as JSON numbers: every stored value has at most 14 signifi
 of at most 15 significant digits prints back to the same decimal, so export → import → export is exact.
 """
 
+import copy
 import hashlib
 import json
 import re
@@ -37,8 +38,14 @@ from django.db.models import RestrictedError
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
 from accounts.text import printable, text_problem
+from oteapp import engine
 from oteapp.models import CompModel, OrganizationSettings, Rep, RoleKind, SalesRole
-from oteapp.selectors import organization_roles, organization_settings_get
+from oteapp.selectors import (
+    config_from_models,
+    organization_rep_plans_get,
+    organization_roles,
+    organization_settings_get,
+)
 from oteapp.services.audit import audit_events_create
 from oteapp.timezones import is_time_zone
 
@@ -998,3 +1005,86 @@ def config_import(*, organization: Organization, data: bytes | str, actor: User 
     require_organization_context(organization)
     plan = _plan(organization=organization, data=data)
     return _apply(organization=organization, plan=plan, actor=actor)
+
+
+# --- candidate plans (SPEC section 15): a 2.0 document as the engine's configuration, without writing -------------
+
+# The settings a plan is made of; a draft leaves the others (time zone, thresholds, ...) as they are when applied.
+PLAN_SETTINGS = ("deal_value", "meeting_to_deal_rate", "comp_model", "monthly_operating_expenses")
+
+
+def plan_document(*, organization: Organization, config: engine.OrgConfig) -> dict[str, Any]:
+    """The engine's configuration `config` as a version 2.0 document holding the plan only: the plan settings, every
+    role, and the reps that have their own plan (by name, with just `plan`). Importing it changes the plan and
+    nothing else (reps' emails and dates, the time zone, the thresholds stay). One query, for the reps' names."""
+    names = dict(Rep.objects.filter(organization=organization, pk__in=list(config.rep_plans)).values_list("pk", "name"))
+    return {
+        "version": CONFIG_VERSION,
+        "organization": {
+            "deal_value": _json_number(config.deal_value),
+            "meeting_to_deal_rate": _json_number(config.meeting_to_deal_rate),
+            "comp_model": config.comp_model,
+            "monthly_operating_expenses": _json_number(config.monthly_operating_expenses),
+        },
+        "roles": {
+            role.key: {
+                "name": role.name,
+                "kind": role.kind,
+                "annual_ote": _json_number(role.annual_ote),
+                "annual_base": _json_number(role.annual_base),
+                "monthly_quota": _json_number(role.monthly_quota),
+                "commission_rate": _json_number(role.commission_rate),
+                "ramp": [_json_number(step) for step in role.ramp],
+                "accelerators": [
+                    {"from": _json_number(tier.from_attainment), "multiplier": _json_number(tier.multiplier)}
+                    for tier in role.accelerators
+                ],
+            }
+            for role in config.roles
+        },
+        "reps": [
+            {
+                "name": names[rep_id],
+                "plan": {name: _json_number(getattr(plan, name)) for name in plan.overridden()},
+            }
+            for rep_id, plan in sorted(config.rep_plans.items(), key=lambda item: names.get(item[0], ""))
+            if rep_id in names
+        ],
+    }
+
+
+def candidate_config(*, organization: Organization, data: bytes | str | dict[str, Any]) -> engine.OrgConfig:
+    """The configuration the organization would have once `data` (a 2.0 or 1.1 document) is imported, as the engine
+    takes it, writing nothing: validated as the import validates it, then as a plan the backtest can run (every
+    quota above zero, ...). Raises ConfigImportError naming each problem's field."""
+    require_organization_context(organization)
+    text = json.dumps(data) if isinstance(data, dict) else data
+    plan = _plan(organization=organization, data=text, lock=False)
+    settings = copy.copy(plan.settings)
+    for name, value in plan.setting_values.items():
+        setattr(settings, name, value)
+    given = {role_plan.key: role_plan for role_plan in plan.role_plans}
+    roles = []
+    keys = plan.role_order if plan.role_order is not None else list(plan.roles)
+    keys += [key for key in given if key not in keys]
+    for key in keys:
+        role_plan = given.get(key)
+        role = copy.copy(plan.roles[key]) if key in plan.roles else SalesRole(organization=organization, key=key)
+        for name, value in (role_plan.values if role_plan else {}).items():
+            setattr(role, name, value)
+        roles.append(role)
+    rep_plans = organization_rep_plans_get(organization=organization)
+    for rep_plan in plan.rep_plans:
+        if rep_plan.rep is None or not any(name in rep_plan.values for name in Rep.PLAN_FIELDS):
+            continue
+        own = engine.RepPlan(**{name: rep_plan.values.get(name) for name in Rep.PLAN_FIELDS})
+        if own.overridden():
+            rep_plans[rep_plan.rep.pk] = own
+        else:
+            rep_plans.pop(rep_plan.rep.pk, None)
+    config = config_from_models(settings=settings, roles=roles, rep_plans=rep_plans)
+    try:
+        engine.validate_plan(config)
+    except engine.PlanError as refused:
+        raise ConfigImportError([f"{refused.field}: {refused.message}"]) from None
+    return config

@@ -50,6 +50,10 @@ ACTION_LABELS = {
     "config_import": "Configuration file",
     "rep_create": "Rep added",
     "rep_end": "Rep ended",
+    "plan_draft_save": "Plan draft saved",
+    "plan_draft_rename": "Plan draft renamed",
+    "plan_draft_delete": "Plan draft deleted",
+    "plan_draft_apply": "Plan draft applied",
     **MEMBERSHIP_LABELS,
 }
 

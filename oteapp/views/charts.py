@@ -280,3 +280,21 @@ def revenue_attainment_chart(
     )
     legend = _legend([(bar_label, BAR_FILL, "", "bar"), (line_label, PALETTE[1], "", "line")])
     return format_html('<div class="chart">{}{}</div>', _svg(chart_id, title, desc, parts), legend)
+
+
+def ratio_chart(
+    *, chart_id: str, title: str, desc: str, months: Sequence[date], series: Sequence[Series]
+) -> SafeString:
+    """One line per series of ratios (comp % of revenue per plan, say), without a reference line."""
+    known = [float(value) for line in series for value in line.values if value is not None]
+    if not months or not known:
+        return _empty(chart_id, title)
+    top, step = _nice_scale(max(known), 0.05)
+    frame = _Frame(months, top)
+    parts = [*frame.y_axis(step, _axis_percent, side="left"), *frame.month_labels()]
+    legend = []
+    for index, line in enumerate(series):
+        colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
+        parts += _line(frame, line.values, colour, dash, line.label)
+        legend.append((line.label, colour, dash, "line"))
+    return format_html('<div class="chart">{}{}</div>', _svg(chart_id, title, desc, parts), _legend(legend))

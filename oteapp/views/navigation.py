@@ -7,12 +7,14 @@ TABS = (
     ("actuals", "Actuals"),
     ("pnl", "P&L"),
     ("whatif", "What-If"),
+    ("plans", "Plan lab"),
+    ("advisor", "Advisor"),
     ("configuration", "Configuration"),
     ("history", "History"),
     ("payouts", "Payouts"),
 )
 # Managers and above only: they show everyone's earnings.
-MANAGER_TABS = frozenset({"leaderboard", "payouts"})
+MANAGER_TABS = frozenset({"leaderboard", "payouts", "plans", "advisor"})
 # What a member with the rep access level sees: their own pay only.
 REP_TABS = (
     ("my_statement", "My statement"),

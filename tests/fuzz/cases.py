@@ -525,6 +525,139 @@ def check_whatif_apply(world: World, request: Request, sent: Sent) -> None:
                 assert getattr(role, name) == typed, (role.key, name)
 
 
+# --- the Plan lab -----------------------------------------------------------------------------------------
+
+
+def draw_plans_optimize(world: World, data: st.DataObject) -> Request:
+    valid = {"share": "0.5", "cap": "0.2", "months": "12"} | {f"target_{key}": "" for key in ROLE_KEYS}
+    hostile = {
+        "share": fractions_typed() | numbers_typed(low=-2, high=3),
+        "cap": fractions_typed() | numbers_typed(low=-2, high=3),
+        "months": numbers_typed(low=-5, high=200, places=0),
+    } | {f"target_{key}": numbers_typed(high=10**9) for key in ROLE_KEYS}
+    return Request(org_path(world, "plans/optimize/"), mutated(data, valid, hostile))
+
+
+def check_plans_optimize(world: World, request: Request, sent: Sent) -> None:
+    assert "Propose a plan" in sent.html
+
+
+def _plan_lab_salt(world: World) -> str:
+    return f"oteapp.plan_lab:{world.organization.pk}:{world.owner.pk}"
+
+
+def _world_document(world: World) -> dict:
+    from oteapp.files.configuration import plan_document
+    from oteapp.selectors import organization_config_get
+
+    with organization_context(world.organization):
+        return plan_document(
+            organization=world.organization, config=organization_config_get(organization=world.organization)
+        )
+
+
+def draw_plans_draft_save(world: World, data: st.DataObject) -> Request:
+    from django.core import signing
+
+    token = signing.dumps({"document": _world_document(world), "source": "Fuzz"}, salt=_plan_lab_salt(world))
+    valid = {"token": token, "name": "Proposal"}
+    hostile = {"token": unicode_text, "name": texts_typed("Proposal", "Another")}
+    return Request(org_path(world, "plans/drafts/save/"), mutated(data, valid, hostile))
+
+
+def check_plans_draft_saved(world: World, request: Request, sent: Sent) -> None:
+    from oteapp.models import PlanDraft
+
+    name = " ".join(str(sent.posted.get("name", "")).split())
+    assert PlanDraft.unscoped.filter(organization=world.organization, name=name).exists()
+
+
+def draw_plans_draft_upload(world: World, data: st.DataObject) -> Request:
+    content = data.draw(config_files(roles=ROLE_KEYS, reps=world.rep_names), label="json")
+    name = data.draw(texts_typed("Uploaded plan"), label="name")
+    return Request(
+        org_path(world, "plans/drafts/upload/"),
+        {"name": name, "file": Upload("plan.json", content, "application/json")},
+    )
+
+
+def draw_plans_draft_edited(world: World, data: st.DataObject) -> Request:
+    valid = {"edited-name": "Edited plan"}
+    hostile = {"edited-name": texts_typed("Edited plan", "Another")}
+    for role in SalesRole.unscoped.filter(organization=world.organization):
+        for name, strategy in (
+            ("annual_ote", numbers_typed()),
+            ("annual_base", numbers_typed(high=10**5)),
+            ("monthly_quota", numbers_typed(low=-5, high=200)),
+            ("commission_rate", fractions_typed()),
+        ):
+            valid[f"edited-{role.key}-{name}"] = decimal_text(getattr(role, name)) or "0"
+            hostile[f"edited-{role.key}-{name}"] = strategy
+    return Request(org_path(world, "plans/drafts/edited/"), mutated(data, valid, hostile))
+
+
+def check_plans_draft_edited(world: World, request: Request, sent: Sent) -> None:
+    from oteapp.models import PlanDraft
+
+    name = " ".join(str(sent.posted.get("edited-name", "")).split())
+    draft = PlanDraft.unscoped.get(organization=world.organization, name=name)
+    for key, role in draft.configuration["roles"].items():
+        typed = typed_number(str(sent.posted.get(f"edited-{key}-monthly_quota", "")))
+        assert Decimal(str(role["monthly_quota"])) == typed, key
+
+
+def _world_draft(world: World):
+    from oteapp.models import PlanDraft
+
+    with organization_context(world.organization):
+        return PlanDraft.objects.create(
+            organization=world.organization, name="Fuzz draft", configuration=_world_document(world)
+        )
+
+
+def draw_plans_draft_delete(world: World, data: st.DataObject) -> Request:
+    draft = _world_draft(world)
+    draft_id = data.draw(st.sampled_from([draft.pk, draft.pk, NO_SUCH_ID]), label="draft id")
+    return Request(
+        org_path(world, f"plans/drafts/{draft_id}/delete/"),
+        mutated(data, {}, {"x": unicode_text}),
+        context={"draft": draft},
+    )
+
+
+def check_plans_draft_delete(world: World, request: Request, sent: Sent) -> None:
+    from oteapp.models import PlanDraft
+
+    assert not PlanDraft.unscoped.filter(pk=request.context["draft"].pk).exists()
+
+
+def draw_plans_draft_apply(world: World, data: st.DataObject) -> Request:
+    from django.core import signing
+
+    from oteapp.selectors import configuration_version, organization_roles, organization_settings_get
+    from oteapp.services.configuration import configuration_import_preview
+    from oteapp.services.plan_drafts import draft_text
+
+    draft = _world_draft(world)
+    organization = world.organization
+    with organization_context(organization):
+        preview = configuration_import_preview(organization=organization, data=draft_text(draft))
+        version = configuration_version(
+            settings=organization_settings_get(organization=organization),
+            roles=organization_roles(organization=organization),
+        )
+    token = signing.dumps({"version": version, "preview": preview.fingerprint()}, salt=_plan_lab_salt(world))
+    return Request(
+        org_path(world, f"plans/drafts/{draft.pk}/apply/"),
+        mutated(data, {"token": token}, {"token": unicode_text}),
+        context={"draft": draft},
+    )
+
+
+def check_plans_draft_apply(world: World, request: Request, sent: Sent) -> None:
+    assert AuditEvent.unscoped.filter(organization=world.organization, action="plan_draft_apply").exists()
+
+
 # --- digests and snapshots --------------------------------------------------------------------------------
 
 
@@ -846,6 +979,16 @@ CASES: dict[str, Case] = {
         lambda world, data: draw_rep_plan(world, data, "preview/"), check_rep_plan_preview, writes=False
     ),
     "oteapp:whatif_apply": Case(draw_whatif_apply, check_whatif_apply),
+    "oteapp:plans_optimize": Case(draw_plans_optimize, check_plans_optimize, writes=False),
+    "oteapp:plans_draft_save": Case(draw_plans_draft_save, check_plans_draft_saved),
+    "oteapp:plans_draft_upload": Case(draw_plans_draft_upload, check_plans_draft_saved, encodings=FILE_ENCODINGS),
+    "oteapp:plans_draft_edited": Case(draw_plans_draft_edited, check_plans_draft_edited),
+    "oteapp:plans_draft_delete": Case(draw_plans_draft_delete, check_plans_draft_delete),
+    "oteapp:plans_draft_apply": Case(draw_plans_draft_apply, check_plans_draft_apply),
+    # No key in tests: the summary is off, and says so; nothing is stored either way.
+    "oteapp:advisor_summary": Case(
+        lambda world, data: draw_junk(org_path(world, "advisor/summary/"))(world, data), writes=False, refuses=False
+    ),
     # A checkbox: anything but "on" means unchecked, and the answer says which it became.
     "oteapp:digest_preferences": Case(draw_digest_preferences, check_digest_preferences, refuses=False),
     "oteapp:digest_preview": Case(draw_digest_preview, check_digest_preview, writes=False),

@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts.models import Invitation, MemberRole, Membership
 from accounts.tenancy import organization_context
-from oteapp.models import Rep
+from oteapp.models import PlanDraft, Rep
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.routes import Route, organization_routes
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
@@ -42,6 +42,13 @@ MINIMUM_LEVEL = {
     "oteapp:rep_plan_preview": ADMIN,
     "oteapp:whatif_apply": ADMIN,
     "oteapp:snapshot_reopen": ADMIN,
+    "oteapp:plans_optimize": MANAGER,  # modeling pays no one: managers and above
+    "oteapp:plans_draft_save": MANAGER,
+    "oteapp:plans_draft_upload": MANAGER,
+    "oteapp:plans_draft_edited": MANAGER,
+    "oteapp:plans_draft_delete": MANAGER,
+    "oteapp:plans_draft_apply": ADMIN,  # it changes the configuration
+    "oteapp:advisor_summary": MANAGER,
     "oteapp:digest_preferences": MANAGER,  # one's own digest switch; viewers get no digests
     "oteapp:digest_preview": OWNER,
     "accounts:invite": ADMIN,
@@ -69,6 +76,9 @@ READ_LEVEL = {
     "oteapp:whatif_apply": ADMIN,  # the confirmation of applying a scenario
     "oteapp:configuration_export": ADMIN,  # it lists the reps' emails (issue 14 item 21)
     "oteapp:snapshot_reopen": ADMIN,
+    "oteapp:plans": MANAGER,  # the Plan lab models pay (issue 19)
+    "oteapp:advisor": MANAGER,  # its recommendations show pay and gaps
+    "oteapp:plans_draft_apply": ADMIN,  # the confirmation of applying a draft
     "accounts:organization_settings": OWNER,
     "oteapp:organization_export": OWNER,
     "oteapp:payouts": MANAGER,  # everyone's pay
@@ -121,6 +131,9 @@ def world():
         Rep.objects.filter(pk=rep.pk).update(membership=Membership.objects.get(user=users[REP]))
         bo_membership = Membership.objects.create(organization=organization, user=other_rep_user, role=REP)
         Rep.objects.filter(pk=other_rep.pk).update(membership=bo_membership)
+        draft = PlanDraft.objects.create(
+            organization=organization, name="Draft", configuration={"version": "2.0", "roles": {}}
+        )
     return {
         "organization": organization,
         "users": users,
@@ -128,6 +141,7 @@ def world():
         "rep": rep,
         "target": target_membership,
         "invitation": invitation,
+        "draft": draft,
     }
 
 
@@ -141,6 +155,7 @@ def url_for(route: Route, world: dict) -> str:
         .replace("<int:rep_id>", str(world["rep"].pk))
         .replace("<int:membership_id>", str(world["target"].pk))
         .replace("<int:invitation_id>", str(world["invitation"].pk))
+        .replace("<int:draft_id>", str(world["draft"].pk))
         .replace("<str:month>", "2026-10")
         .replace("<slug:role_key>", "closer")
     )
@@ -311,6 +326,8 @@ def test_routes_with_object_ids_are_covered():
         "accounts:member_remove",
         "accounts:invitation_resend",
         "accounts:invitation_revoke",
+        "oteapp:plans_draft_delete",
+        "oteapp:plans_draft_apply",
     } <= {r.name for r in OBJECT_ROUTES}
 
 
@@ -324,11 +341,13 @@ def test_another_organizations_object_ids_are_404_under_ones_own_slug(world, rou
     with organization_context(rival):
         rival_member = Membership.objects.get(user=rival_owner)
         rival_invitation = Invitation.objects.create(organization=rival, email="theirs@rival.example", role=VIEWER)
+        rival_draft = PlanDraft.objects.create(organization=rival, name="Theirs", configuration={"version": "2.0"})
     foreign = {
         "organization": world["organization"],
         "rep": rival_rep,
         "target": rival_member,
         "invitation": rival_invitation,
+        "draft": rival_draft,
     }
     client = Client()
     client.force_login(world["users"][OWNER])
