@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "ninja",  # its vendored Swagger UI assets for the API's docs page (no CDN)
     "accounts",
     "oteapp",
 ]
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.OrganizationMiddleware",
+    "oteapp.api.middleware.ApiKeyContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -226,6 +228,14 @@ DIGEST_TASK_BUDGET_SECONDS = env.int("DIGEST_TASK_BUDGET_SECONDS", default=120)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 INVITATION_MAX_AGE_DAYS = 7
+
+# The API (SPEC section 16): requests per key in each window of seconds, and how long a write's Idempotency-Key
+# is remembered.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_LIMIT_WINDOW = env.int("API_RATE_LIMIT_WINDOW", default=60)
+API_IDEMPOTENCY_HOURS = 24
+API_PAGE_SIZE = 100
+API_MAX_PAGE_SIZE = 1000
 
 # Request and import sizes (issue 14 item 2). An import file (configuration JSON, actuals CSV; web or command
 # line) is refused beyond these, with a message naming the limit: 400 reps by 36 months (14,400 rows, about

@@ -2,6 +2,7 @@
 and applying an actuals CSV. Keyword-only, explicit organization; every change is audited and asks for the
 affected snapshots to be recomputed."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization, User
-from oteapp.files.actuals_csv import actuals_csv_import
+from oteapp.files.actuals_csv import actuals_csv_import, actuals_records_import
 from oteapp.files.configuration import ImportResult
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
@@ -337,5 +338,17 @@ def actuals_file_apply(*, organization: Organization, actor: User | None, data: 
     """Apply an actuals CSV (all or nothing, audited by the importer) and refresh the months it covers.
     Raises the importer's ActualsImportError, with line and column, when the file is refused."""
     result = actuals_csv_import(organization=organization, data=data, actor=actor)
+    snapshots_refresh_request(organization=organization, months=result.months)
+    return result
+
+
+@transaction.atomic
+def actuals_records_apply(
+    *, organization: Organization, actor: User | None, records: Sequence[Mapping[str, str]]
+) -> ImportResult:
+    """The API's bulk upsert: records with the actuals file's columns go through the file's import (all or nothing,
+    the same checks and audit), and the months they cover are refreshed. Raises ActualsImportError naming
+    rows[index].column."""
+    result = actuals_records_import(organization=organization, records=records, actor=actor)
     snapshots_refresh_request(organization=organization, months=result.months)
     return result
