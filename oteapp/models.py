@@ -184,9 +184,7 @@ class DigestState(models.TextChoices):
 class DigestDelivery(TenantModel):
     """Exactly one digest per organization, recipient and period."""
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     period = models.DateField()
     state = models.CharField(max_length=10, choices=DigestState.choices, default=DigestState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -104,9 +104,7 @@ def _money_text(amount: Decimal, currency: str, places: int, signed: bool) -> st
 
 def format_money_compact(value: float | Decimal, *, currency: str | None = None) -> str:
     """Chart axis labels: "€0", "€850", "€45K", "€1.2M"."""
-    return format_compact_currency(
-        value, currency or active_currency(), locale=NUMBER_LOCALE, fraction_digits=1
-    )
+    return format_compact_currency(value, currency or active_currency(), locale=NUMBER_LOCALE, fraction_digits=1)
 
 
 # --- Parsing ---------------------------------------------------------------------------------------------

@@ -47,12 +47,28 @@ def organization_roles(*, organization: Organization) -> list[SalesRole]:
 
 # What the Configuration tab edits: their values make the configuration's version.
 VERSIONED_SETTINGS = (
-    "currency", "timezone", "deal_value", "meeting_to_deal_rate", "comp_model", "monthly_operating_expenses",
-    "on_target_threshold", "at_risk_threshold", "misalignment_tolerance", "fiscal_year_start",
+    "currency",
+    "timezone",
+    "deal_value",
+    "meeting_to_deal_rate",
+    "comp_model",
+    "monthly_operating_expenses",
+    "on_target_threshold",
+    "at_risk_threshold",
+    "misalignment_tolerance",
+    "fiscal_year_start",
     "leaderboard_visible_to_reps",
 )
 VERSIONED_ROLE_FIELDS = (
-    "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+    "key",
+    "name",
+    "kind",
+    "annual_ote",
+    "annual_base",
+    "monthly_quota",
+    "commission_rate",
+    "ramp",
+    "accelerators",
 )
 
 
@@ -77,11 +93,26 @@ def _decimals(values: list) -> tuple[Decimal, ...]:
 # What the engine's configuration is built from: the only columns of the settings and roles that the snapshot job
 # loads (as plain rows with these attribute names) and that config_from_models reads.
 SETTINGS_FIELDS = (
-    "timezone", "currency", "deal_value", "meeting_to_deal_rate", "comp_model", "monthly_operating_expenses",
-    "on_target_threshold", "at_risk_threshold", "misalignment_tolerance",
+    "timezone",
+    "currency",
+    "deal_value",
+    "meeting_to_deal_rate",
+    "comp_model",
+    "monthly_operating_expenses",
+    "on_target_threshold",
+    "at_risk_threshold",
+    "misalignment_tolerance",
 )
 ROLE_FIELDS = (
-    "key", "name", "kind", "annual_ote", "annual_base", "monthly_quota", "commission_rate", "ramp", "accelerators",
+    "key",
+    "name",
+    "kind",
+    "annual_ote",
+    "annual_base",
+    "monthly_quota",
+    "commission_rate",
+    "ramp",
+    "accelerators",
 )
 
 
@@ -166,8 +197,16 @@ def organization_config_get(*, organization: Organization) -> engine.OrgConfig:
 # Plain values, not model instances: a month of a large team is thousands of rows, and the engine needs
 # none of the models' other fields (building the instances was a third of the page's time).
 ACTUALS_FIELDS = (
-    "organization_id", "month", "rep_id", "rep__name", "rep__role__key", "rep__start_date",
-    "deals", "meetings", "team_deals", "revenue",
+    "organization_id",
+    "month",
+    "rep_id",
+    "rep__name",
+    "rep__role__key",
+    "rep__start_date",
+    "deals",
+    "meetings",
+    "team_deals",
+    "revenue",
 )
 EMPLOYED_REP_FIELDS = ("organization_id", "pk", "name", "role__key", "start_date", "end_date")
 
@@ -194,9 +233,19 @@ def rep_months(actuals: QuerySet[MonthlyActual]) -> Iterator[tuple[int, date, en
     for org_id, month, rep_id, name, role_key, start, deals, meetings, team_deals, revenue in actuals.values_list(
         *ACTUALS_FIELDS
     ):
-        yield org_id, month, engine.RepMonth(
-            rep_id=rep_id, name=name, role_key=role_key, start_date=start,
-            deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
+        yield (
+            org_id,
+            month,
+            engine.RepMonth(
+                rep_id=rep_id,
+                name=name,
+                role_key=role_key,
+                start_date=start,
+                deals=deals,
+                meetings=meetings,
+                team_deals=team_deals,
+                revenue=revenue,
+            ),
         )
 
 
@@ -272,7 +321,7 @@ def recent_digest_deliveries(*, organization: Organization, user: User, limit: i
 
 def audit_events_query(*, organization: Organization, kind_filter: Q | None = None) -> QuerySet[AuditEvent]:
     """The audit trail, newest first, optionally only one kind of event."""
-    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor", "api_key")
     if kind_filter is not None:
         events = events.filter(kind_filter)
     return events.order_by("-created_at", "-id")
@@ -426,8 +475,10 @@ class RepPlans:
 def rep_plans_get(*, organization: Organization, month: date, rep_id: int | None = None) -> RepPlans:
     """The month's reps (active, or with a row that month; or only `rep_id`) with their plan today and their figures
     in the month's report. Seven queries, whatever the number of reps."""
-    reps = month_reps_query(organization=organization, month=month) if rep_id is None else Rep.objects.filter(
-        organization=organization, pk=rep_id
+    reps = (
+        month_reps_query(organization=organization, month=month)
+        if rep_id is None
+        else Rep.objects.filter(organization=organization, pk=rep_id)
     )
     reps = list(reps.select_related("role").order_by("role__position", "role__key", "name"))
     config = organization_config_get(organization=organization)
@@ -713,6 +764,4 @@ def attainment_history_get(*, organization: Organization, month: date, span: int
             ote_change=engine.change(team.ote_attainment, previous_team.ote_attainment if previous_team else None),
         )
         months.append(HistoryMonth(month=m, source=source, team=team_point, roles=tuple(points)))
-    return AttainmentHistory(
-        window=tuple(window), months=tuple(months), roles=tuple((key, names[key]) for key in keys)
-    )
+    return AttainmentHistory(window=tuple(window), months=tuple(months), roles=tuple((key, names[key]) for key in keys))

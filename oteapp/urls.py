@@ -6,6 +6,7 @@ from oteapp.views import (
     configuration,
     digests,
     history,
+    integrations,
     leaderboard,
     organization_data,
     overview,
@@ -30,4 +31,5 @@ urlpatterns = [
     *audit.urlpatterns,
     *digests.urlpatterns,
     *organization_data.urlpatterns,
+    *integrations.urlpatterns,
 ]

@@ -235,7 +235,18 @@ class _RolePlan:
     context), so the results are identical to computing it again for every rep."""
 
     __slots__ = (
-        "_ordered", "base", "config", "cpu", "kind", "per_deal", "quota", "ramp", "rate", "role", "tiers", "tv",
+        "_ordered",
+        "base",
+        "config",
+        "cpu",
+        "kind",
+        "per_deal",
+        "quota",
+        "ramp",
+        "rate",
+        "role",
+        "tiers",
+        "tv",
     )
 
     def __init__(self, role: RoleConfig, config: OrgConfig) -> None:

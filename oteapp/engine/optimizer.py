@@ -354,8 +354,16 @@ def _optimize(
     elif not within_cap(0):
         base_pct = run(0).total.comp_pct_of_revenue
         return Optimization(
-            months=month_labels, share=share_value, cap=cap_value, scale=None, binding=BINDING_BASE_PAY, roles={},
-            candidate=None, current=current, proposed=None, unchanged_roles=unchanged,
+            months=month_labels,
+            share=share_value,
+            cap=cap_value,
+            scale=None,
+            binding=BINDING_BASE_PAY,
+            roles={},
+            candidate=None,
+            current=current,
+            proposed=None,
+            unchanged_roles=unchanged,
             message=(
                 f"Base pay alone is {_pct(base_pct)} of revenue, above the {_pct(cap_value)} cap: no commission "
                 "plan can keep comp within it, so nothing is proposed."
@@ -398,8 +406,17 @@ def _optimize(
             f"target OTE at quota, keep comp at {pct} of revenue, within the {_pct(cap_value)} cap."
         )
     return Optimization(
-        months=month_labels, share=share_value, cap=cap_value, scale=scale, binding=binding, roles=roles,
-        candidate=candidate, current=current, proposed=proposed, unchanged_roles=unchanged, message=message,
+        months=month_labels,
+        share=share_value,
+        cap=cap_value,
+        scale=scale,
+        binding=binding,
+        roles=roles,
+        candidate=candidate,
+        current=current,
+        proposed=proposed,
+        unchanged_roles=unchanged,
+        message=message,
     )
 
 

@@ -35,7 +35,7 @@ def pace_elapsed(month: date, as_of: date) -> Decimal | None:
 
 
 def _units_to_quota(quota: Decimal, units: Decimal) -> Decimal:
-    """"N more units to reach quota": quota - units so far when positive, else 0 (reached)."""
+    """ "N more units to reach quota": quota - units so far when positive, else 0 (reached)."""
     return max(quota - units, ZERO)
 
 
@@ -248,9 +248,7 @@ def what_if_more_units(
     with localcontext(ENGINE_CONTEXT):
         current = compute_report(config=config, month=month, actuals=rows)
         kinds = {role.key: role.kind for role in config.roles}
-        closer_deals = sum(
-            (dec(row.deals) or ZERO for row in rows if kinds.get(row.role_key) == KIND_CLOSER), ZERO
-        )
+        closer_deals = sum((dec(row.deals) or ZERO for row in rows if kinds.get(row.role_key) == KIND_CLOSER), ZERO)
         row = rows[index]
         rows[index] = _with_more(row, kinds[row.role_key], more, config, closer_deals)
         changed = compute_report(config=config, month=month, actuals=rows)

@@ -86,9 +86,7 @@ def config_from_dict(data: Mapping) -> OrgConfig:
                 commission_rate=Decimal(role["commission_rate"]),
                 ramp=tuple(Decimal(step) for step in role["ramp"]),
                 accelerators=tuple(
-                    AcceleratorTier(
-                        from_attainment=Decimal(tier["from"]), multiplier=Decimal(tier["multiplier"])
-                    )
+                    AcceleratorTier(from_attainment=Decimal(tier["from"]), multiplier=Decimal(tier["multiplier"]))
                     for tier in role["accelerators"]
                 ),
                 monthly_draw=Decimal(role.get("monthly_draw", "0")),
@@ -98,5 +96,3 @@ def config_from_dict(data: Mapping) -> OrgConfig:
         ),
         rep_plans={plan["rep_id"]: _rep_plan(plan) for plan in data.get("rep_plans", ())},
     )
-
-

@@ -124,13 +124,23 @@ def apply_draw(*, earned: Decimal, draw: Decimal, recoverable: bool, balance: De
     if earned < draw:
         advanced = draw - earned
         return DrawOutcome(
-            earned=earned, draw=draw, balance_before=balance, advanced=advanced, recovered=ZERO, payout=draw,
+            earned=earned,
+            draw=draw,
+            balance_before=balance,
+            advanced=advanced,
+            recovered=ZERO,
+            payout=draw,
             balance_after=balance + advanced if recoverable else balance,
         )
     recovered = min(balance, earned - draw) if recoverable else ZERO
     return DrawOutcome(
-        earned=earned, draw=draw, balance_before=balance, advanced=ZERO, recovered=recovered,
-        payout=earned - recovered, balance_after=balance - recovered,
+        earned=earned,
+        draw=draw,
+        balance_before=balance,
+        advanced=ZERO,
+        recovered=recovered,
+        payout=earned - recovered,
+        balance_after=balance - recovered,
     )
 
 
@@ -329,7 +339,12 @@ def _commission_lines(
         label = f"{_units_text(band_units, kind)} {TIMES} {_money(pay, currency)}{times} = {_money(amount, currency)}"
         lines.append(
             StatementLine(
-                LINE_COMMISSION, label, amount, units=band_units, pay_per_unit=pay, multiplier=multiplier,
+                LINE_COMMISSION,
+                label,
+                amount,
+                units=band_units,
+                pay_per_unit=pay,
+                multiplier=multiplier,
                 exact_amount=exact_amount,
             )
         )
@@ -473,8 +488,10 @@ def compute_statements(
             adjustments_of[adjustment.rep_id].append(adjustment)
         if report is None:
             report = compute_report(config=config, month=month, actuals=actuals)
-        pace = None if as_of is None else compute_pace(
-            config=config, month=month, actuals=actuals, as_of=as_of, report=report
+        pace = (
+            None
+            if as_of is None
+            else compute_pace(config=config, month=month, actuals=actuals, as_of=as_of, report=report)
         )
         rows = {row.rep_id: row for row in actuals}
         role_order = {role.key: index for index, role in enumerate(config.roles)}
@@ -486,8 +503,14 @@ def compute_statements(
             if rep_ids is not None and rep_id not in rep_ids:
                 return
             statement = _statement(
-                rep_id=rep_id, name=name, role_key=role_key, month=month, config=config, rep=rep,
-                row=rows.get(rep_id), adjustments=adjustments_of.get(rep_id, ()),
+                rep_id=rep_id,
+                name=name,
+                role_key=role_key,
+                month=month,
+                config=config,
+                rep=rep,
+                row=rows.get(rep_id),
+                adjustments=adjustments_of.get(rep_id, ()),
                 balance=_cents(dec(balances.get(rep_id)) or ZERO),
                 pace=None if pace is None or rep is None else pace.reps.get(rep_id),
             )

@@ -420,9 +420,7 @@ def _records_parse(records: Sequence[Mapping[str, str]], roles: _RoleNames, prob
     """Rows given as records (column → cell text, a column left out keeps the stored value), numbered from 0:
     the same checks as a file's lines, each problem naming rows[index].column."""
     if len(records) > settings.IMPORT_MAX_ROWS:
-        raise ActualsImportError(
-            [f"rows: {len(records):,} rows; an import takes at most {settings.IMPORT_MAX_ROWS:,}"]
-        )
+        raise ActualsImportError([f"rows: {len(records):,} rows; an import takes at most {settings.IMPORT_MAX_ROWS:,}"])
     rows: list[_Row] = []
     first_indexes: dict[tuple[str, date], int] = {}
     for index, record in enumerate(records):

@@ -223,7 +223,12 @@ SETTING_NUMBERS = {
     "misalignment_tolerance": FRACTION,
 }
 SETTING_FIELDS = (
-    "currency", "timezone", "comp_model", *SETTING_NUMBERS, "fiscal_year_start", "leaderboard_visible_to_reps",
+    "currency",
+    "timezone",
+    "comp_model",
+    *SETTING_NUMBERS,
+    "fiscal_year_start",
+    "leaderboard_visible_to_reps",
 )
 ROLE_NUMBERS = {"annual_ote": MONEY, "annual_base": MONEY, "monthly_quota": UNITS, "commission_rate": FRACTION}
 ROLE_FIELDS = ("name", "kind", *ROLE_NUMBERS, "ramp", "accelerators")
@@ -709,9 +714,9 @@ def _plan(*, organization: Organization, data: bytes | str, lock: bool = True) -
     problems = _Problems()
     plan = _Plan(
         # Locked: concurrent imports into one organization run one after the other, each planning on fresh rows.
-        settings=(
-            OrganizationSettings.objects.select_for_update() if lock else OrganizationSettings.objects
-        ).get(organization=organization),
+        settings=(OrganizationSettings.objects.select_for_update() if lock else OrganizationSettings.objects).get(
+            organization=organization
+        ),
         roles={role.key: role for role in organization_roles(organization=organization)},
     )
     if str(version) == LEGACY_VERSION:

@@ -206,9 +206,7 @@ def digest_content_get(*, organization: Organization, period: date) -> DigestCon
         config = organization_config_get(organization=organization)
     report = month_report_get(organization=organization, month=period, config=config).report
     summary = report.summary
-    scale = max(
-        [BAR_SCALE_FLOOR, *(role.ote_attainment for role in report.roles if role.ote_attainment is not None)]
-    )
+    scale = max([BAR_SCALE_FLOOR, *(role.ote_attainment for role in report.roles if role.ote_attainment is not None)])
     previous_month = month_add(period, -1)
     previous = snapshots.get(previous_month)
     previous_summary = previous.report["summary"] if previous else {}
@@ -243,12 +241,21 @@ def digest_content_get(*, organization: Organization, period: date) -> DigestCon
         previous_month=previous_month,
         has_previous=previous is not None,
         changes=[
-            Change("Team OTE attainment", "ratio", summary.team_ote_attainment,
-                   _ratio(previous_summary.get("team_ote_attainment"))),
-            Change("Team avg OTE attainment", "ratio", summary.team_avg_attainment,
-                   _ratio(previous_summary.get("team_avg_attainment"))),
-            Change("Total actual earnings", "money", summary.total_actual,
-                   _money(previous_summary.get("total_actual"))),
+            Change(
+                "Team OTE attainment",
+                "ratio",
+                summary.team_ote_attainment,
+                _ratio(previous_summary.get("team_ote_attainment")),
+            ),
+            Change(
+                "Team avg OTE attainment",
+                "ratio",
+                summary.team_avg_attainment,
+                _ratio(previous_summary.get("team_avg_attainment")),
+            ),
+            Change(
+                "Total actual earnings", "money", summary.total_actual, _money(previous_summary.get("total_actual"))
+            ),
             Change("Revenue", "money", summary.revenue, _money(previous_summary.get("revenue"))),
             Change("EBITDA", "money", summary.ebitda, _money(previous_summary.get("ebitda"))),
         ],
@@ -328,9 +335,7 @@ def digest_membership_from_token(*, token: str) -> Membership:
         raise DigestError("This unsubscribe link is not valid.")
     # The signature vouches for the organization: look the membership up inside it.
     with organization_context(data["o"]):
-        membership = (
-            Membership.objects.select_related("organization", "user").filter(user_id=data["u"]).first()
-        )
+        membership = Membership.objects.select_related("organization", "user").filter(user_id=data["u"]).first()
     if membership is None:
         raise DigestError("You are no longer a member of this organization, so you receive no digests from it.")
     return membership
@@ -472,8 +477,13 @@ def _claim_next(*, organization: Organization, period: date, exclude: set[int]) 
         cursor.execute(
             _CLAIM_SQL,
             {
-                "organization": organization.pk, "period": period, "now": now, "stale": stale,
-                "pending": DigestState.PENDING.value, "sending": DigestState.SENDING.value, "exclude": sorted(exclude),
+                "organization": organization.pk,
+                "period": period,
+                "now": now,
+                "stale": stale,
+                "pending": DigestState.PENDING.value,
+                "sending": DigestState.SENDING.value,
+                "exclude": sorted(exclude),
             },
         )
         row = cursor.fetchone()
@@ -495,8 +505,13 @@ def _finish(
         cursor.execute(
             _FINISH_SQL,
             {
-                "state": state, "sent_at": sent_at, "error": error, "organization": organization.pk,
-                "id": delivery.pk, "sending": DigestState.SENDING.value, "claimed_at": delivery.claimed_at,
+                "state": state,
+                "sent_at": sent_at,
+                "error": error,
+                "organization": organization.pk,
+                "id": delivery.pk,
+                "sending": DigestState.SENDING.value,
+                "claimed_at": delivery.claimed_at,
             },
         )
         finished = cursor.rowcount

@@ -37,10 +37,11 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.engine.report import build
-from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
+from oteapp.models import MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole, WebhookEventType
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models, rep_plan_of
 from oteapp.services.audit import audit_changes
+from oteapp.webhooks.events import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,9 @@ def _compute(
                         writer.create((org_id, month, report_data, config_data, now, frozen_at))
                         stats.created += 1
                     elif (snapshot.report, snapshot.config, snapshot.frozen_at) == (
-                        report_data, config_data, frozen_at
+                        report_data,
+                        config_data,
+                        frozen_at,
                     ):
                         stats.unchanged += 1
                     else:
@@ -310,9 +313,20 @@ def _load(*, organization_ids: list[int], wanted: dict[int, set[date]] | None, n
 def _rep_months(rows: Iterable[tuple]) -> Iterator[tuple[int, date, engine.RepMonth]]:
     """selectors.rep_months on rows of its columns (built with every field, see engine.report.build)."""
     for org_id, month, rep_id, name, role_key, start, deals, meetings, team_deals, revenue in rows:
-        yield org_id, month, build(
-            engine.RepMonth, rep_id=rep_id, name=name, role_key=role_key, start_date=start,
-            deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
+        yield (
+            org_id,
+            month,
+            build(
+                engine.RepMonth,
+                rep_id=rep_id,
+                name=name,
+                role_key=role_key,
+                start_date=start,
+                deals=deals,
+                meetings=meetings,
+                team_deals=team_deals,
+                revenue=revenue,
+            ),
         )
 
 
@@ -458,8 +472,24 @@ def snapshots_freeze(*, periods: Mapping[int, date], now: datetime | None = None
                 organization_id__in=list(periods), month__in=months, frozen_at__isnull=False
             ).values_list("organization_id", "month")
         )
-    snapshots_compute(months_by_organization={o: [m] for o, m in with_actuals - frozen}, now=now)
+    closing = with_actuals - frozen
+    snapshots_compute(months_by_organization={o: [m] for o, m in closing}, now=now)
+    _month_closed_emit(closing)
     return with_actuals
+
+
+def _month_closed_emit(closed: set[tuple[int, date]]) -> None:
+    """`month.closed` for each month frozen just now (a month is frozen once, so announced once)."""
+    if not closed:
+        return
+    organizations = Organization.objects.in_bulk({organization_id for organization_id, _ in closed})
+    for organization_id, month in sorted(closed):
+        with transaction.atomic():
+            webhook_event_emit(
+                organization=organizations[organization_id],
+                event_type=WebhookEventType.MONTH_CLOSED,
+                payload={"month": format_month(month), "report": f"/api/v1/report?month={format_month(month)}"},
+            )
 
 
 def open_months_get(*, organization_ids: list[int], now: datetime | None = None) -> dict[int, set[date]]:
@@ -491,9 +521,11 @@ def months_with_actuals_get(*, organization_ids: list[int]) -> dict[int, set[dat
     """Every month with actuals of each organization (the backfill). One query."""
     months: dict[int, set[date]] = defaultdict(set)
     with rls.cross_organization():
-        pairs = MonthlyActual.unscoped.filter(organization_id__in=organization_ids).values_list(
-            "organization_id", "month"
-        ).distinct()
+        pairs = (
+            MonthlyActual.unscoped.filter(organization_id__in=organization_ids)
+            .values_list("organization_id", "month")
+            .distinct()
+        )
         for org_id, month in pairs:
             months[org_id].add(month)
     return dict(months)
@@ -591,9 +623,7 @@ def snapshots_refresh_request(*, organization: Organization, months: Iterable[da
         # robust: a broker hiccup must not fail a request whose data is already committed (nightly catches up).
         # A function, not functools.partial: Django logs a robust callback's error with its __qualname__, which
         # a partial lacks, and that AttributeError turned every edit during a Redis outage into a 500.
-        transaction.on_commit(
-            lambda: _refresh_schedule(organization_id=organization_id, tokens=tokens), robust=True
-        )
+        transaction.on_commit(lambda: _refresh_schedule(organization_id=organization_id, tokens=tokens), robust=True)
 
 
 def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:

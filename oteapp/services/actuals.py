@@ -19,6 +19,7 @@ from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
 from oteapp.months import format_month, month_end
 from oteapp.number_format import NumberTextError, parse_number
 from oteapp.services.audit import audit_changes
+from oteapp.webhooks.events import actuals_changed_request
 
 ACTION_ACTUAL_UPDATE = "actual_update"
 ACTION_ACTUAL_REMOVE = "actual_remove"
@@ -207,6 +208,7 @@ def actual_record(
         changes=[(name, number_text(old), number_text(new)) for name, old, new in changes],
     )
     snapshots_refresh_request(organization=organization, months=[month])
+    actuals_changed_request(organization=organization, months=[month])
     return actual
 
 
@@ -242,6 +244,7 @@ def actual_remove(
         changes=[("reported", "reported", "not reported"), *cleared],
     )
     snapshots_refresh_request(organization=organization, months=[month])
+    actuals_changed_request(organization=organization, months=[month])
 
 
 @transaction.atomic
@@ -339,6 +342,7 @@ def actuals_file_apply(*, organization: Organization, actor: User | None, data: 
     Raises the importer's ActualsImportError, with line and column, when the file is refused."""
     result = actuals_csv_import(organization=organization, data=data, actor=actor)
     snapshots_refresh_request(organization=organization, months=result.months)
+    actuals_changed_request(organization=organization, months=result.months)
     return result
 
 
@@ -351,4 +355,5 @@ def actuals_records_apply(
     rows[index].column."""
     result = actuals_records_import(organization=organization, records=records, actor=actor)
     snapshots_refresh_request(organization=organization, months=result.months)
+    actuals_changed_request(organization=organization, months=result.months)
     return result

@@ -310,8 +310,7 @@ def configuration_update(
 UNALIGNABLE = {
     "annual_ote": "The deal economics pay nothing yet: set the deal value, the commission rate and the quota first.",
     "commission_rate": (
-        "No commission rate of at most 100% pays this OTE at quota: set the deal value and the quota, "
-        "or lower the OTE."
+        "No commission rate of at most 100% pays this OTE at quota: set the deal value and the quota, or lower the OTE."
     ),
     "monthly_quota": "No quota pays this OTE: set the deal value and the commission rate first.",
 }

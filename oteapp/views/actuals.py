@@ -210,8 +210,6 @@ def _page_context(
     }
 
 
-
-
 def _grid_url(request: HttpRequest, month: date) -> str:
     url = reverse("oteapp:actuals", kwargs={"org_slug": request.organization.slug})
     return f"{url}?month={format_month(month)}"
@@ -290,7 +288,11 @@ def row_save(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> Ht
                 )
             # A row left blank everywhere reports nothing: the rep is (or stays) "not reported".
             return _row_written(
-                request, rep, month_date, None, "Blank: not reported",
+                request,
+                rep,
+                month_date,
+                None,
+                "Blank: not reported",
                 f"{rep.name}'s row for {month_date:%B %Y} is blank: not reported.",
             )
 
@@ -320,7 +322,7 @@ def _row_written(
 @require_POST
 @role_required(CAN_ENTER_ACTUALS)
 def row_remove(request: HttpRequest, org_slug: str, rep_id: int, month: str) -> HttpResponse:
-    """"Not reported": the rep's row of the month goes (audited), so they count as missing, not as zero. From the
+    """ "Not reported": the rep's row of the month goes (audited), so they count as missing, not as zero. From the
     version the row was loaded at, like a save."""
     month_date = _parse_month_or_404(month)
     rep = rep_get(organization=request.organization, rep_id=rep_id)
@@ -527,9 +529,7 @@ def upload_apply(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Apply the previewed file: the server's signed copy of it, never a change set sent by the browser."""
     choice = selected_month(request)
     try:
-        payload = signing.loads(
-            request.POST.get("token", ""), salt=_csv_salt(request), max_age=CSV_TOKEN_MAX_AGE
-        )
+        payload = signing.loads(request.POST.get("token", ""), salt=_csv_salt(request), max_age=CSV_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
         errors = ["This preview is more than an hour old; upload the file again."]
     except signing.BadSignature:

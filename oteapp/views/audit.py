@@ -50,6 +50,10 @@ ACTION_LABELS = {
     "config_import": "Configuration file",
     "rep_create": "Rep added",
     "rep_end": "Rep ended",
+    "api_key_create": "API key created",
+    "api_key_revoke": "API key revoked",
+    "webhook_endpoint_create": "Webhook endpoint added",
+    "webhook_endpoint_delete": "Webhook endpoint deleted",
     **MEMBERSHIP_LABELS,
 }
 

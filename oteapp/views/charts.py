@@ -88,7 +88,11 @@ class _Frame:
             parts.append(
                 format_html(
                     '<text class="{}" x="{}" y="{}" text-anchor="middle" font-size="{}" fill="{}">{}</text>',
-                    "tick minor" if minor else "tick", f"{x:.1f}", HEIGHT - BOTTOM + 22, FONT, MUTED,
+                    "tick minor" if minor else "tick",
+                    f"{x:.1f}",
+                    HEIGHT - BOTTOM + 22,
+                    FONT,
+                    MUTED,
                     month.strftime("%b"),
                 )
             )
@@ -97,7 +101,11 @@ class _Frame:
                 parts.append(
                     format_html(
                         '<text class="year" x="{}" y="{}" text-anchor="middle" font-size="{}" fill="{}">{}</text>',
-                        f"{x:.1f}", HEIGHT - BOTTOM + 46, FONT - 2, MUTED, month.strftime("%Y"),
+                        f"{x:.1f}",
+                        HEIGHT - BOTTOM + 46,
+                        FONT - 2,
+                        MUTED,
+                        month.strftime("%Y"),
                     )
                 )
         return parts
@@ -113,14 +121,23 @@ class _Frame:
                 parts.append(
                     format_html(
                         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>',
-                        LEFT, WIDTH - RIGHT, f"{y:.1f}", f"{y:.1f}", GRID,
+                        LEFT,
+                        WIDTH - RIGHT,
+                        f"{y:.1f}",
+                        f"{y:.1f}",
+                        GRID,
                     )
                 )
             x, anchor = (LEFT - 8, "end") if side == "left" else (WIDTH - RIGHT + 8, "start")
             parts.append(
                 format_html(
                     '<text class="axis" x="{}" y="{}" text-anchor="{}" font-size="{}" fill="{}">{}</text>',
-                    x, f"{y + 5:.1f}", anchor, FONT - 1, MUTED, label(value),
+                    x,
+                    f"{y + 5:.1f}",
+                    anchor,
+                    FONT - 1,
+                    MUTED,
+                    label(value),
                 )
             )
         return parts
@@ -131,11 +148,19 @@ class _Frame:
         return [
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5" stroke-dasharray="5 4"/>',
-                LEFT, WIDTH - RIGHT, f"{y:.1f}", f"{y:.1f}", INK,
+                LEFT,
+                WIDTH - RIGHT,
+                f"{y:.1f}",
+                f"{y:.1f}",
+                INK,
             ),
             format_html(
                 '<text class="axis" x="{}" y="{}" font-size="{}" fill="{}">{}</text>',
-                WIDTH - RIGHT + 6, f"{y + 5:.1f}", FONT - 2, INK, text,
+                WIDTH - RIGHT + 6,
+                f"{y + 5:.1f}",
+                FONT - 2,
+                INK,
+                text,
             ),
         ]
 
@@ -159,14 +184,19 @@ def _line(frame: _Frame, values: Sequence[Value], colour: str, dash: str, label:
                 format_html(
                     '<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5" stroke-dasharray="{}" '
                     'stroke-linejoin="round"/>',
-                    " ".join(f"{x:.1f},{y:.1f}" for x, y in segment), colour, dash or "none",
+                    " ".join(f"{x:.1f},{y:.1f}" for x, y in segment),
+                    colour,
+                    dash or "none",
                 )
             )
     for (x, y), title in dots:
         parts.append(
             format_html(
                 '<circle cx="{}" cy="{}" r="4" fill="{}" stroke="#fff" stroke-width="1.5"><title>{}</title></circle>',
-                f"{x:.1f}", f"{y:.1f}", colour, title,
+                f"{x:.1f}",
+                f"{y:.1f}",
+                colour,
+                title,
             )
         )
     return parts
@@ -176,7 +206,14 @@ def _svg(chart_id: str, title: str, desc: str, parts: list[SafeString]) -> SafeS
     return format_html(
         '<svg class="chart-svg" viewBox="0 0 {} {}" width="100%" role="img" aria-labelledby="{}-title {}-desc" '
         'preserveAspectRatio="xMidYMid meet"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
-        WIDTH, HEIGHT, chart_id, chart_id, chart_id, title, chart_id, desc,
+        WIDTH,
+        HEIGHT,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        desc,
         format_html_join("", "{}", ((part,) for part in parts)),
     )
 
@@ -190,11 +227,10 @@ def _legend(items: list[tuple[str, str, str, str]]) -> SafeString:
         else:
             swatch = format_html(
                 '<line x1="0" x2="24" y1="6" y2="6" stroke="{}" stroke-width="3" stroke-dasharray="{}"/>',
-                colour, dash or "none",
+                colour,
+                dash or "none",
             )
-        rows.append(
-            format_html('<li><svg width="24" height="12" aria-hidden="true">{}</svg> {}</li>', swatch, label)
-        )
+        rows.append(format_html('<li><svg width="24" height="12" aria-hidden="true">{}</svg> {}</li>', swatch, label))
     return format_html('<ul class="chart-legend">{}</ul>', format_html_join("", "{}", ((row,) for row in rows)))
 
 
@@ -202,7 +238,10 @@ def _empty(chart_id: str, title: str) -> SafeString:
     parts = [
         format_html(
             '<text x="{}" y="{}" text-anchor="middle" font-size="{}" fill="{}">No data for these months yet</text>',
-            WIDTH // 2, HEIGHT // 2, FONT + 1, MUTED,
+            WIDTH // 2,
+            HEIGHT // 2,
+            FONT + 1,
+            MUTED,
         )
     ]
     return format_html('<div class="chart">{}</div>', _svg(chart_id, title, "No data.", parts))
@@ -221,9 +260,11 @@ def attainment_chart(*, chart_id: str, title: str, months: Sequence[date], serie
         colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
         parts += _line(frame, line.values, colour, dash, line.label)
         legend.append((line.label, colour, dash, "line"))
-    desc = f"OTE attainment per month from {months[0]:%B %Y} to {months[-1]:%B %Y} for " + ", ".join(
-        line.label for line in series
-    ) + ". The dashed line marks 100% of OTE; the table below lists every value."
+    desc = (
+        f"OTE attainment per month from {months[0]:%B %Y} to {months[-1]:%B %Y} for "
+        + ", ".join(line.label for line in series)
+        + ". The dashed line marks 100% of OTE; the table below lists every value."
+    )
     return format_html('<div class="chart">{}{}</div>', _svg(chart_id, title, desc, parts), _legend(legend))
 
 
@@ -258,8 +299,12 @@ def revenue_attainment_chart(
         parts.append(
             format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>Revenue, {}: {}</title></rect>',
-                f"{frame.x(index) - bar_width / 2:.1f}", f"{y:.1f}", f"{bar_width:.1f}",
-                f"{HEIGHT - BOTTOM - y:.1f}", BAR_FILL, f"{months[index]:%b %Y}",
+                f"{frame.x(index) - bar_width / 2:.1f}",
+                f"{y:.1f}",
+                f"{bar_width:.1f}",
+                f"{HEIGHT - BOTTOM - y:.1f}",
+                BAR_FILL,
+                f"{months[index]:%b %Y}",
                 format_money(value, currency=currency),
             )
         )
@@ -267,7 +312,11 @@ def revenue_attainment_chart(
     parts.append(
         format_html(
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.2" stroke-dasharray="5 4"/>',
-            LEFT, WIDTH - RIGHT, f"{reference_y:.1f}", f"{reference_y:.1f}", MUTED,
+            LEFT,
+            WIDTH - RIGHT,
+            f"{reference_y:.1f}",
+            f"{reference_y:.1f}",
+            MUTED,
         )
     )
     parts += _line(frame, attainment, PALETTE[1], "", "Team OTE attainment", top=pct_top)

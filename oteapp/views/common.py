@@ -132,7 +132,7 @@ def error_status(request: HttpRequest, status: int) -> int:
 
 
 def conflict_text(conflict: ConfigurationConflict, *, doing: str) -> str:
-    """"The configuration was changed by Ana at 14:02 while you were editing, so nothing was saved." (the time as
+    """ "The configuration was changed by Ana at 14:02 while you were editing, so nothing was saved." (the time as
     the organization reads it), as the actuals grid says it of a row."""
     by = f" by {conflict.changed_by}" if conflict.changed_by else ""
     at = ""

@@ -300,9 +300,7 @@ def save(request: HttpRequest, org_slug: str) -> HttpResponse:
     except ConfigurationConflict as conflict:
         # The typed values stay; the saved ones are shown under those that differ, and the version moves on, so
         # saving again replaces them knowingly.
-        forms = ConfigurationForms(
-            settings=conflict.settings, roles=list(conflict.roles.values()), data=request.POST
-        )
+        forms = ConfigurationForms(settings=conflict.settings, roles=list(conflict.roles.values()), data=request.POST)
         forms.is_valid()
         forms.mark_saved_values()
         error = conflict_text(conflict, doing="editing")
@@ -358,7 +356,7 @@ def _align_field(request: HttpRequest) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 @role_required(CAN_CONFIGURE)
 def align(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """"Use this": set a role's OTE, commission rate or quota to the value that pays its OTE at exactly 100% of
+    """ "Use this": set a role's OTE, commission rate or quota to the value that pays its OTE at exactly 100% of
     quota. GET shows the change (now → after) to confirm and changes nothing; POST makes it, computed again from the
     saved configuration (the client never supplies the amount), from the version the confirmation showed."""
     field = _align_field(request)

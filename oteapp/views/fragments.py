@@ -79,9 +79,7 @@ def _with_csrf_token(request: HttpRequest, html: bytes) -> bytes:
     return html
 
 
-def fragment_render(
-    request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]
-) -> bytes:
+def fragment_render(request: HttpRequest, *, template: str, partial: str, build_context: Callable[[], dict]) -> bytes:
     """`template#partial` as UTF-8 HTML: from the cache, or rendered with `build_context()` and cached."""
     html = _tab_html(request, template=template, partial=partial, build_context=build_context)
     return _with_csrf_token(request, html)
@@ -94,9 +92,7 @@ def _tab_html(request: HttpRequest, *, template: str, partial: str, build_contex
     )
 
 
-def page_render(
-    request: HttpRequest, *, template: str, page_context: dict, build_context: Callable[[], dict]
-) -> bytes:
+def page_render(request: HttpRequest, *, template: str, page_context: dict, build_context: Callable[[], dict]) -> bytes:
     """The whole page as UTF-8 HTML: the layout around the cached `#tab` fragment (the template shows `tab_html`
     in its place). The layout shows the member (their email) and their organization, so the page is cached per
     member as well, unless a message is waiting to be shown once (a page that shows one is never cached)."""

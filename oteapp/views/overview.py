@@ -22,17 +22,44 @@ TREND_MONTHS = 12
 ATTENTION = (engine.SEVERITY_CRITICAL, engine.SEVERITY_WARNING)
 # The CSV's role columns: the report contract's role keys (SPEC section 6), with the role's name.
 ROLE_COLUMNS = (
-    "key", "name", "kind", "headcount", "monthly_ote", "monthly_quota", "required_commission_per_unit",
-    "configured_commission_per_unit", "break_even_units", "recommended_annual_ote", "actual_units",
-    "actual_units_per_person", "quota_attainment", "ote_attainment", "team_ote", "team_actual", "team_gap",
-    "gap_per_person", "status",
+    "key",
+    "name",
+    "kind",
+    "headcount",
+    "monthly_ote",
+    "monthly_quota",
+    "required_commission_per_unit",
+    "configured_commission_per_unit",
+    "break_even_units",
+    "recommended_annual_ote",
+    "actual_units",
+    "actual_units_per_person",
+    "quota_attainment",
+    "ote_attainment",
+    "team_ote",
+    "team_actual",
+    "team_gap",
+    "gap_per_person",
+    "status",
 )
 # Money figures: their CSV header names the report's currency, "team_gap (EUR)".
-MONEY_FIGURES = frozenset({
-    "monthly_ote", "required_commission_per_unit", "configured_commission_per_unit", "recommended_annual_ote",
-    "team_ote", "team_actual", "team_gap", "gap_per_person", "total_ote", "total_actual", "ote_gap", "revenue",
-    "ebitda",
-})
+MONEY_FIGURES = frozenset(
+    {
+        "monthly_ote",
+        "required_commission_per_unit",
+        "configured_commission_per_unit",
+        "recommended_annual_ote",
+        "team_ote",
+        "team_actual",
+        "team_gap",
+        "gap_per_person",
+        "total_ote",
+        "total_actual",
+        "ote_gap",
+        "revenue",
+        "ebitda",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,7 @@ class RoleCard:
 
 
 def role_cards(report: engine.Report | engine.PeriodReport) -> list[RoleCard]:
-    misaligned = {
-        insight.role: insight for insight in report.insights if insight.code == engine.CODE_QUOTA_MISALIGNED
-    }
+    misaligned = {insight.role: insight for insight in report.insights if insight.code == engine.CODE_QUOTA_MISALIGNED}
     return [RoleCard(role=role, misaligned=misaligned.get(role.key)) for role in report.roles]
 
 

@@ -138,7 +138,6 @@ def selected_period(request: HttpRequest) -> PeriodChoice:
     )
 
 
-
 def preceding_periods(period: engine.Period, count: int, *, fiscal_year_start: int, today: date) -> list[engine.Period]:
     """The `count` periods of `period`'s kind that end with it, oldest first: quarters one after the other, or
     fiscal years (each to date: a past year whole, the current one through today)."""

@@ -75,8 +75,11 @@ def row(request: HttpRequest, org_slug: str, rep_id: int) -> HttpResponse:
     plans, found = _plans(request, rep_id)
     if not request.htmx:
         return redirect(_configuration_url(request))
-    return _render(request, ROW, {"plans": plans, "row": found, "currency": plans.config.currency,
-                                   "month_choice": selected_month(request)})
+    return _render(
+        request,
+        ROW,
+        {"plans": plans, "row": found, "currency": plans.config.currency, "month_choice": selected_month(request)},
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -116,8 +119,13 @@ def edit(request: HttpRequest, org_slug: str, rep_id: int) -> HttpResponse:
         messages.success(request, notice)
         return redirect(_configuration_url(request) + "#rep-plans")
     plans, found = _plans(request, rep_id)
-    context = {"plans": plans, "row": found, "currency": plans.config.currency, "notice": notice,
-               "month_choice": selected_month(request)}
+    context = {
+        "plans": plans,
+        "row": found,
+        "currency": plans.config.currency,
+        "notice": notice,
+        "month_choice": selected_month(request),
+    }
     return trigger_client_event(_render(request, ROW, context), CHANGED_EVENT)
 
 

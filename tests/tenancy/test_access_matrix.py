@@ -11,6 +11,8 @@ from django.test import Client
 
 from accounts.models import Invitation, MemberRole, Membership
 from accounts.tenancy import organization_context
+from oteapp.api.keys import api_key_create
+from oteapp.models import WebhookEndpoint
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.routes import Route, organization_routes
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
@@ -41,6 +43,12 @@ MINIMUM_LEVEL = {
     "oteapp:snapshot_reopen": ADMIN,
     "oteapp:digest_preferences": MANAGER,  # one's own digest switch; viewers get no digests
     "oteapp:digest_preview": OWNER,
+    "oteapp:api_key_create": ADMIN,
+    "oteapp:api_key_revoke": ADMIN,
+    "oteapp:webhook_create": ADMIN,
+    "oteapp:webhook_test": ADMIN,
+    "oteapp:webhook_enable": ADMIN,
+    "oteapp:webhook_delete": ADMIN,
     "accounts:invite": ADMIN,
     "accounts:member_role": ADMIN,
     "accounts:member_remove": ADMIN,
@@ -63,6 +71,8 @@ READ_LEVEL = {
     "oteapp:snapshot_reopen": ADMIN,
     "accounts:organization_settings": OWNER,
     "oteapp:organization_export": OWNER,
+    "oteapp:integrations": ADMIN,  # API keys and webhook secrets
+    "oteapp:webhook_endpoint": ADMIN,
 }
 
 NEEDED = {MANAGER: "owner, admin or manager", ADMIN: "owner or admin", OWNER: "owner"}  # as the 403 says it
@@ -83,7 +93,13 @@ def world():
     with organization_context(organization):
         target_membership = Membership.objects.create(organization=organization, user=target, role=VIEWER)
         invitation = Invitation.objects.create(organization=organization, email="invited@matrix.example", role=VIEWER)
+        api_key, _ = api_key_create(organization=organization, actor=None, name="CRM", scope="read")
+        endpoint = WebhookEndpoint.objects.create(
+            organization=organization, url="https://hooks.example.com/ote", event_types=["month.closed"], secret="whsec_x"
+        )
     return {
+        "api_key": api_key,
+        "endpoint": endpoint,
         "organization": organization,
         "users": users,
         "rep": rep,
@@ -104,6 +120,8 @@ def url_for(route: Route, world: dict) -> str:
         .replace("<int:invitation_id>", str(world["invitation"].pk))
         .replace("<str:month>", "2026-10")
         .replace("<slug:role_key>", "closer")
+        .replace("<int:api_key_id>", str(world["api_key"].pk))
+        .replace("<int:endpoint_id>", str(world["endpoint"].pk))
     )
 
 
@@ -234,7 +252,13 @@ def test_another_organizations_object_ids_are_404_under_ones_own_slug(world, rou
     with organization_context(rival):
         rival_member = Membership.objects.get(user=rival_owner)
         rival_invitation = Invitation.objects.create(organization=rival, email="theirs@rival.example", role=VIEWER)
+        rival_key, _ = api_key_create(organization=rival, actor=None, name="Theirs", scope="write")
+        rival_endpoint = WebhookEndpoint.objects.create(
+            organization=rival, url="https://hooks.rival.example/ote", event_types=["month.closed"], secret="whsec_y"
+        )
     foreign = {
+        "api_key": rival_key,
+        "endpoint": rival_endpoint,
         "organization": world["organization"],
         "rep": rival_rep,
         "target": rival_member,

@@ -65,8 +65,9 @@ class Command(BaseCommand):
                 f"Digests {period}: {totals['sent']} sent, {totals['retrying']} to retry, {totals['failed']} failed"
             )
 
-    def _organization(self, organization: Organization, month: date, dry_run: bool, retry_failed: bool,
-                      totals: dict[str, int]) -> None:
+    def _organization(
+        self, organization: Organization, month: date, dry_run: bool, retry_failed: bool, totals: dict[str, int]
+    ) -> None:
         if not period_is_closed(organization=organization, period=month):
             return
         if dry_run:

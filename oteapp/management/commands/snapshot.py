@@ -37,8 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--reopen", action="store_true", help="recompute a frozen month with today's configuration")
         parser.add_argument("--actor", help="email of the person reopening, for the audit trail")
 
-    def handle(self, *args, month: str | None, open: bool, slug: str | None, reopen: bool, actor: str | None,
-               **options) -> None:
+    def handle(
+        self, *args, month: str | None, open: bool, slug: str | None, reopen: bool, actor: str | None, **options
+    ) -> None:
         organization = None
         if slug is not None:
             organization = Organization.objects.filter(slug=slug).first()
