@@ -95,7 +95,8 @@ def world():
         invitation = Invitation.objects.create(organization=organization, email="invited@matrix.example", role=VIEWER)
         api_key, _ = api_key_create(organization=organization, actor=None, name="CRM", scope="read")
         endpoint = WebhookEndpoint.objects.create(
-            organization=organization, url="https://hooks.example.com/ote", event_types=["month.closed"], secret="whsec_x"
+            organization=organization, url="https://hooks.example.com/ote", event_types=["month.closed"],
+            secret="whsec_x",
         )
     return {
         "api_key": api_key,
