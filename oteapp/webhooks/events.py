@@ -111,7 +111,16 @@ def actuals_changed_request(*, organization: Organization, months: Iterable[date
     )
 
 
+def _listening(organization_id: int, event_type: str) -> bool:
+    """Whether an enabled endpoint of the organization takes this event: most have none, and then nothing is queued."""
+    with organization_context(organization_id):
+        endpoints = WebhookEndpoint.objects.filter(organization_id=organization_id, disabled_at__isnull=True)
+        return any(event_type in types for types in endpoints.values_list("event_types", flat=True))
+
+
 def _actuals_changed_schedule(*, organization_id: int, tokens: list[str]) -> None:
+    if not _listening(organization_id, WebhookEventType.ACTUALS_CHANGED):
+        return
     if celery_app.conf.task_always_eager:  # no broker to coalesce in (development, most tests): send now
         actuals_changed_emit(organization_id=organization_id, months=tokens)
         return
