@@ -38,7 +38,7 @@ def webhook_receiver(statuses: list[int], *, delays: list[float] | None = None) 
     receiver: Receiver | None = None
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with receiver.lock:
                 index = len(receiver.requests)

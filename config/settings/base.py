@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "ninja",  # its vendored Swagger UI assets for the API's docs page (no CDN)
     "accounts",
     "oteapp",
 ]

@@ -3,8 +3,7 @@ services as the pages (the same checks, audit and snapshot refresh); the key nam
 
 Why django-ninja rather than DRF + drf-spectacular: the schemas are the type hints (pydantic), so the OpenAPI
 document (3.1) cannot drift from the code that parses requests; it is one dependency instead of two, fits our
-function-based services without serializers or viewsets, and ships its Swagger UI assets for a docs page served
-from the app.
+function-based services without serializers or viewsets.
 """
 
 import base64
@@ -17,7 +16,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.openapi.docs import Swagger
 
 from accounts.tenancy import organization_in_context
 from oteapp import engine
@@ -86,8 +84,7 @@ api = ProblemDocumentedAPI(
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api-v1",
-    docs=Swagger(settings={"persistAuthorization": False}),
-    docs_url="/docs",
+    docs_url=None,  # the docs page is the app's own (oteapp/api/docs.py), rendered from this document
     openapi_url="/openapi.json",
 )
 install_problem_handlers(api)

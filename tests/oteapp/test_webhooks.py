@@ -31,7 +31,9 @@ def loopback_allowed(settings):
 
 def endpoint_for(organization, url: str, events: list[str]) -> WebhookEndpoint:
     with organization_context(organization):
-        return webhook_endpoint_create(organization=organization, actor=None, url=url, description="", event_types=events)
+        return webhook_endpoint_create(
+            organization=organization, actor=None, url=url, description="", event_types=events
+        )
 
 
 def test_an_actuals_import_sends_a_signed_actuals_changed_event(organization, owner, loopback_allowed):
@@ -39,7 +41,9 @@ def test_an_actuals_import_sends_a_signed_actuals_changed_event(organization, ow
     with webhook_receiver([204]) as receiver:
         endpoint = endpoint_for(organization, receiver.url, ["actuals.changed"])
         with organization_context(organization):
-            actuals_file_apply(organization=organization, actor=owner, data="month,rep,role,deals\n2026-10,Ana,closer,4\n")
+            actuals_file_apply(
+                organization=organization, actor=owner, data="month,rep,role,deals\n2026-10,Ana,closer,4\n"
+            )
         receiver.wait_for(1)
     request = receiver.requests[0]
     payload = Webhook(endpoint.secret).verify(request.body, request.headers)  # raises on a bad signature
@@ -69,15 +73,20 @@ def test_failed_attempts_are_retried_with_backoff_and_logged(organization, loopb
     with webhook_receiver([500, 500, 200]) as receiver:
         endpoint = endpoint_for(organization, receiver.url, ["month.closed"])
         with organization_context(organization):
-            event = webhook_event_emit(organization=organization, event_type="month.closed", payload={"month": "2026-10"})
+            event = webhook_event_emit(
+                organization=organization, event_type="month.closed", payload={"month": "2026-10"}
+            )
             delivery = WebhookDelivery.objects.get(event=event)
         # The first attempt ran on commit; the next two come after their backoff (5 s, then 20 s).
         assert webhook_delivery_attempt(organization=organization, delivery_id=delivery.pk) == pytest.approx(5, abs=1)
         later = timezone.now() + timedelta(seconds=6)
         assert webhook_delivery_attempt(organization=organization, delivery_id=delivery.pk, now=later) == 20
-        assert webhook_delivery_attempt(
-            organization=organization, delivery_id=delivery.pk, now=later + timedelta(seconds=21)
-        ) is None
+        assert (
+            webhook_delivery_attempt(
+                organization=organization, delivery_id=delivery.pk, now=later + timedelta(seconds=21)
+            )
+            is None
+        )
     assert len(receiver.requests) == 3
     assert len({request.headers["webhook-id"] for request in receiver.requests}) == 1
     for request in receiver.requests:
