@@ -60,7 +60,7 @@ def invalid(errors: Sequence[tuple[str, str]], *, detail: str = "") -> ApiProble
     return ApiProblem(
         422,
         "Invalid request",
-        detail or first + (f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""),
+        detail or first + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
         type_name="invalid",
         errors=errors,
     )
