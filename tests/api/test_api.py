@@ -12,7 +12,7 @@ from accounts.tenancy import organization_context
 from oteapp.engine import report_to_json
 from oteapp.models import ApiKey, AuditEvent, IdempotentRequest, MonthlyActual, Rep
 from oteapp.selectors import month_report_get
-from tests.api.conftest import ApiClient, key_for, openapi_document
+from tests.api.client import SEEN, ApiClient, key_for, openapi_document
 from tests.factories import actual_create, rep_create
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +256,27 @@ def test_the_key_records_when_it_was_last_used(api, organization):
     api.get("/api/v1/reps")
     with organization_context(organization):
         assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_contract_tour_every_documented_success_answer_is_exercised_and_matches(api, organization):
+    """One pass over every operation's success answers; each answer is checked against the document as it arrives
+    (ApiClient), and every documented 2xx answer must have been seen."""
+    SEEN.clear()
+    rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+    api.get("/api/v1/report", month="2026-10")
+    api.get("/api/v1/reps")
+    created = api.send("post", "/api/v1/reps", {"name": "Bea", "role": "setter"}).json()
+    api.send("patch", f"/api/v1/reps/{created['id']}", {"plan": {"monthly_quota": "30"}})
+    api.send("put", "/api/v1/actuals", {"rows": [{"month": "2026-10", "rep": "Ana", "deals": 2}]})
+    api.get("/api/v1/actuals", month="2026-10")
+    document = api.get("/api/v1/config").json()
+    api.send("put", "/api/v1/config?dry_run=true", document)
+    api.send("put", "/api/v1/config", document)
+    documented = {
+        (method, path, status)
+        for path, operations in openapi_document()["paths"].items()
+        for method, operation in operations.items()
+        for status in operation["responses"]
+        if status.startswith("2")
+    }
+    assert documented <= SEEN

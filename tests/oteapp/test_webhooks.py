@@ -170,3 +170,19 @@ def test_a_public_https_address_is_accepted(settings):
     settings.WEBHOOKS_ALLOW_HTTP = False
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
     assert webhook_url_problem("https://93.184.215.14/hooks") is None
+
+
+def test_closing_a_month_sends_month_closed_once(organization, loopback_allowed):
+    from oteapp.jobs.snapshots import snapshots_freeze
+    from tests.factories import actual_create
+
+    rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+    actual_create(organization, rep=rep, month=date(2026, 10, 1), deals=5)
+    with webhook_receiver([200]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["month.closed"])
+        snapshots_freeze(periods={organization.pk: date(2026, 10, 1)})
+        snapshots_freeze(periods={organization.pk: date(2026, 10, 1)})  # the hourly job again: already frozen
+        receiver.wait_for(1)
+    assert len(receiver.requests) == 1
+    payload = Webhook(endpoint.secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
+    assert payload["type"] == "month.closed" and payload["data"]["month"] == "2026-10"
