@@ -8,7 +8,7 @@ from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 (the scheme's prefix, not a secret)
+SECRET_PREFIX = "whsec_"  # noqa: S105  # nosec B105 (the scheme's prefix, not a secret)
 
 
 def webhook_secret_new() -> str:
