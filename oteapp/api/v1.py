@@ -130,7 +130,7 @@ def _month(text: str | None, field: str = "month"):
 
 
 def _organization(request: HttpRequest):
-    """The key's organization, which ApiKeyAuth entered (tenant managers and row-level security) before the operation."""
+    """The key's organization, entered by ApiKeyAuth (tenant managers, row-level security) before the operation."""
     return request.organization
 
 
