@@ -1,5 +1,5 @@
-"""JSON answers of the API: Decimals as JSON numbers are never produced here (the engine already rounded to floats);
-money and counts the API passes through are decimal strings, as in the v2.0 configuration file."""
+"""The API's JSON answers, written by orjson: data already in JSON types (the engine's rounded floats, decimals as
+strings), so what a test or a stored Idempotency-Key answer holds is exactly what was sent."""
 
 from typing import Any
 
