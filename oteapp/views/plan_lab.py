@@ -190,13 +190,13 @@ def optimize(request: HttpRequest, org_slug: str) -> HttpResponse:
             form.add_error(field if field in form.fields else None, refused.message)
         except engine.PlanError as refused:
             form.add_error(None, f"The plan in force cannot be backtested: {refused}")
-    token = ""
+    signed_proposal = None  # the proposal to save as a draft, signed so the form cannot alter it
     if result is not None and result.candidate is not None:
         document = plan_document(organization=organization, config=result.candidate)
         source = f"Optimizer: share {result.share * 100:.0f}%, cap {result.cap * 100:.0f}%, {len(result.months)} months"
-        token = signing.dumps({"document": document, "source": source}, salt=_salt(request), compress=True)
+        signed_proposal = signing.dumps({"document": document, "source": source}, salt=_salt(request), compress=True)
     context = _context(
-        request, optimizer_form=form, optimization=result, optimization_token=token,
+        request, optimizer_form=form, optimization=result, optimization_token=signed_proposal or "",
         draft_name_form=DraftNameForm(initial={"name": _free_name(request, "Optimizer proposal")}),
     )
     status = 200 if form.is_valid() else error_status(request, 422)
