@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("oteapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["accounts", "oteapp.jobs"])
+app.autodiscover_tasks(["accounts", "oteapp.jobs", "oteapp.webhooks"])

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.tenancy import TenantModel
+from oteapp.audit_context import acting_api_key_id
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATIO = {"max_digits": 9, "decimal_places": 4}
@@ -155,6 +156,16 @@ class AuditEvent(TenantModel):
     field = models.CharField(max_length=60, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
+    # The API key that made the change when it came through the API (oteapp/api), else null.
+    api_key = models.ForeignKey(
+        "ApiKey",
+        null=True,
+        blank=True,
+        default=acting_api_key_id,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -326,3 +337,164 @@ class PlanDraft(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- integrations: API keys, idempotent API writes, webhooks (SPEC section 16) -------------------------------
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Read and write"
+
+
+class ApiKey(TenantModel):
+    """A key a program uses to call /api/v1/ for this organization. The key itself is shown once; what is stored
+    is its public `prefix` (to find the row) and a keyed HMAC digest of the whole key (oteapp/api/keys.py)."""
+
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "prefix"], name="apikey_org_prefix_uniq")]
+        # The one lookup made before the organization is known (a request's bearer key): by prefix alone. The one
+        # index of a tenant table not led by organization_id (tests/tenancy/test_schema.py).
+        indexes = [models.Index(fields=["prefix"], name="apikey_prefix_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiKeyScope.WRITE
+
+
+class IdempotentRequest(TenantModel):
+    """The first answer to an API write sent with an `Idempotency-Key`: a retry with the same key gets it again."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # the request's method, path and body, hashed
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "api_key", "key"], name="idempotent_org_key_uniq")
+        ]
+        indexes = [models.Index(fields=["organization", "created_at"], name="idempotent_org_created_idx")]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key}"
+
+
+class WebhookEventType(models.TextChoices):
+    MONTH_CLOSED = "month.closed", "month.closed: a month was closed and its snapshot frozen"
+    PAYOUTS_APPROVED = "payouts.approved", "payouts.approved: a month's payouts were approved"
+    ACTUALS_CHANGED = "actuals.changed", "actuals.changed: actuals were entered, imported or removed"
+
+
+class WebhookEndpoint(TenantModel):
+    """A URL of the organization's that receives signed events (Standard Webhooks)."""
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    event_types = models.JSONField(default=list)
+    secret = models.CharField(max_length=100)  # "whsec_" + base64; the organization's admins may read it
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the first failed attempt after a success, cleared by a success: 24 h failing disables the endpoint.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "created_at"], name="webhook_endpoint_org_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(TenantModel):
+    """One event as sent to every endpoint subscribed to it (the same `webhook-id` on each retry)."""
+
+    message_id = models.CharField(max_length=40)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "message_id"], name="webhook_event_msg_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.message_id}"
+
+
+class WebhookDeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(TenantModel):
+    """One event to one endpoint: retried with exponential backoff until it succeeds or 24 h have passed."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    state = models.CharField(max_length=10, choices=WebhookDeliveryState.choices, default=WebhookDeliveryState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "endpoint", "event"], name="webhook_delivery_uniq")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "endpoint", "-created_at"], name="webhook_delivery_endpoint_idx"),
+            # The sweep's rows (oteapp.webhooks.delivery.webhook_deliveries_due): the pending ones only.
+            models.Index(
+                fields=["organization", "next_attempt_at"],
+                condition=models.Q(state="pending"),
+                name="webhook_delivery_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} to {self.endpoint_id}: {self.state}"
+
+
+class WebhookAttempt(TenantModel):
+    """One HTTP request of a delivery, as the endpoint answered it."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", db_index=False)
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(default=0)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        indexes = [models.Index(fields=["organization", "delivery"], name="webhook_attempt_delivery_idx")]
+
+    def __str__(self) -> str:
+        return f"Attempt of {self.delivery_id}: {self.status_code or self.error}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -277,7 +277,7 @@ def recent_digest_deliveries(*, organization: Organization, user: User, limit: i
 
 def audit_events_query(*, organization: Organization, kind_filter: Q | None = None) -> QuerySet[AuditEvent]:
     """The audit trail, newest first, optionally only one kind of event."""
-    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor", "api_key")
     if kind_filter is not None:
         events = events.filter(kind_filter)
     return events.order_by("-created_at", "-id")

@@ -7,6 +7,7 @@ from oteapp.views import (
     configuration,
     digests,
     history,
+    integrations,
     leaderboard,
     organization_data,
     overview,
@@ -38,4 +39,5 @@ urlpatterns = [
     *audit.urlpatterns,
     *digests.urlpatterns,
     *organization_data.urlpatterns,
+    *integrations.urlpatterns,
 ]

@@ -30,3 +30,24 @@ def _walk(patterns, prefix: str = "", namespace: str = ""):
 
 def organization_routes() -> list[Route]:
     return [route for route in _walk(get_resolver().url_patterns) if "<slug:org_slug>" in route.pattern]
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    method: str
+    path: str  # e.g. "/api/v1/reps/{rep_id}"
+
+    def url(self, *, object_id: int) -> str:
+        return re.sub(r"\{\w+\}", str(object_id), self.path)
+
+    @property
+    def names_an_object(self) -> bool:
+        return "{" in self.path
+
+
+def api_operations() -> list[ApiOperation]:
+    """Every operation of the JSON API, from its OpenAPI document."""
+    from oteapp.api.v1 import api
+
+    paths = api.get_openapi_schema()["paths"]
+    return [ApiOperation(method=method, path=path) for path, operations in paths.items() for method in operations]

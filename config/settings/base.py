@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.OrganizationMiddleware",
+    "oteapp.api.middleware.ApiKeyContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -208,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     "snapshots-nightly": {"task": "oteapp.snapshots_nightly", "schedule": crontab(hour=2, minute=30)},
     "digests-sweep": {"task": "oteapp.digests_sweep", "schedule": crontab(minute="*/5")},
     "sessions-clear": {"task": "accounts.sessions_clear", "schedule": crontab(hour=3, minute=15)},
+    "webhooks-sweep": {"task": "oteapp.webhooks_sweep", "schedule": crontab(minute="*")},
+    "idempotency-keys-purge": {"task": "oteapp.idempotency_keys_purge", "schedule": crontab(hour=3, minute=45)},
 }
 
 # Background jobs (docs/jobs.md).
@@ -226,6 +229,22 @@ DIGEST_TASK_BUDGET_SECONDS = env.int("DIGEST_TASK_BUDGET_SECONDS", default=120)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 INVITATION_MAX_AGE_DAYS = 7
+
+# The API (SPEC section 16): requests per key in each window of seconds, and how long a write's Idempotency-Key
+# is remembered.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_LIMIT_WINDOW = env.int("API_RATE_LIMIT_WINDOW", default=60)
+API_IDEMPOTENCY_HOURS = 24
+API_PAGE_SIZE = 100
+API_MAX_PAGE_SIZE = 1000
+
+# Webhooks: plain HTTP and private or loopback addresses only where a development setting allows them (SSRF).
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=5)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_ACTUALS_DEBOUNCE_SECONDS = env.int("WEBHOOK_ACTUALS_DEBOUNCE_SECONDS", default=30)
 
 # Request and import sizes (issue 14 item 2). An import file (configuration JSON, actuals CSV; web or command
 # line) is refused beyond these, with a message naming the limit: 400 reps by 36 months (14,400 rows, about

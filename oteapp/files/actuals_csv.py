@@ -22,6 +22,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -118,17 +119,26 @@ class _Plan:
     updated: list[tuple[_Row, MonthlyActual]] = field(default_factory=list)
 
 
+def _file_place(line: int, column: str | None) -> str:
+    return f"line {line}, column {column}" if column else f"line {line}"
+
+
+def _record_place(index: int, column: str | None) -> str:
+    """Where a problem is in a list of records (the API's `rows`): rows[3].deals, as a JSON path names it."""
+    return f"rows[{index}].{column}" if column else f"rows[{index}]"
+
+
 class _Problems:
-    def __init__(self) -> None:
+    def __init__(self, place: Callable[[int, str | None], str] = _file_place) -> None:
         self.errors: list[tuple[int, str]] = []
         self.unlisted = 0
+        self.place = place
 
     def add(self, line: int, column: str | None, problem: str) -> None:
         if len(self.errors) >= MAX_ERRORS_LISTED:
             self.unlisted += 1
             return
-        where = f"line {line}, column {column}" if column else f"line {line}"
-        self.errors.append((line, f"{where}: {problem}"))
+        self.errors.append((line, f"{self.place(line, column)}: {problem}"))
 
     def raise_any(self) -> None:
         if self.errors:
@@ -409,15 +419,47 @@ def _check_reps(plan: _Plan, problems: _Problems) -> None:
             )
 
 
-def _plan(*, organization: Organization, data: bytes | str, lock: bool) -> _Plan:
+def _records_parse(records: Sequence[Mapping[str, str]], roles: _RoleNames, problems: _Problems) -> list[_Row]:
+    """Rows given as records (column → cell text, a column left out keeps the stored value), numbered from 0:
+    the same checks as a file's lines, each problem naming rows[index].column."""
+    if len(records) > settings.IMPORT_MAX_ROWS:
+        raise ActualsImportError([f"rows: {len(records):,} rows; an import takes at most {settings.IMPORT_MAX_ROWS:,}"])
+    rows: list[_Row] = []
+    first_indexes: dict[tuple[str, date], int] = {}
+    for index, record in enumerate(records):
+        cells = {column: record.get(column, "") for column in REQUIRED_COLUMNS} | dict(record)
+        row = _row(index, cells, roles, problems)
+        if row is None:
+            continue
+        first = first_indexes.setdefault((row.rep, row.month), index)
+        if first != index:
+            problems.add(index, None, f"{row.rep} already has a row for {format_month(row.month)} in rows[{first}]")
+        else:
+            rows.append(row)
+    problems.raise_any()
+    return rows
+
+
+def _plan(
+    *,
+    organization: Organization,
+    data: bytes | str | None = None,
+    records: Sequence[Mapping[str, str]] | None = None,
+    lock: bool,
+) -> _Plan:
+    """The change set of a file (`data`) or of records (`records`), checked whole against the organization."""
     require_organization_context(organization)
-    text = actuals_csv_text(data)
+    text = actuals_csv_text(data) if records is None else None
     if lock:
         # Imports into one organization run one after the other, so two files cannot create the same rep.
         OrganizationSettings.objects.select_for_update().filter(organization=organization).values_list("pk").get()
     roles = {role.key: role for role in SalesRole.objects.filter(organization=organization).order_by("position", "key")}
-    problems = _Problems()
-    rows = _parse(text, _RoleNames(roles), problems)
+    if records is None:
+        problems = _Problems()
+        rows = _parse(text, _RoleNames(roles), problems)
+    else:
+        problems = _Problems(_record_place)
+        rows = _records_parse(records, _RoleNames(roles), problems)
     names = {row.rep for row in rows}
     if len(names) > settings.IMPORT_MAX_REPS:
         raise ActualsImportError(
@@ -520,7 +562,20 @@ def actuals_csv_preview(*, organization: Organization, data: bytes | str) -> Act
 def actuals_csv_import(*, organization: Organization, data: bytes | str, actor: User | None = None) -> ImportResult:
     """Validate the whole file, then create and update reps and actuals in one transaction (nothing on any
     error). Re-importing a month updates its rows and bumps their version; every change is audited."""
-    plan = _plan(organization=organization, data=data, lock=True)
+    return _apply(organization=organization, plan=_plan(organization=organization, data=data, lock=True), actor=actor)
+
+
+@transaction.atomic
+def actuals_records_import(
+    *, organization: Organization, records: Sequence[Mapping[str, str]], actor: User | None = None
+) -> ImportResult:
+    """The import of a file, from records with the file's columns (the API's bulk upsert): the same checks,
+    writes and audit; problems name rows[index].column instead of a line."""
+    plan = _plan(organization=organization, records=records, lock=True)
+    return _apply(organization=organization, plan=plan, actor=actor)
+
+
+def _apply(*, organization: Organization, plan: _Plan, actor: User | None) -> ImportResult:
     reps = dict(plan.reps)
     new_reps = [
         Rep(organization=organization, name=new.name, role=plan.roles[new.role], start_date=new.start_date)

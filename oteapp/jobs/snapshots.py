@@ -37,10 +37,18 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.engine.report import build
-from oteapp.models import MonthApproval, MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
+from oteapp.models import (
+    MonthApproval,
+    MonthlyActual,
+    MonthlySnapshot,
+    OrganizationSettings,
+    SalesRole,
+    WebhookEventType,
+)
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models, rep_plan_of
 from oteapp.services.audit import audit_changes
+from oteapp.webhooks.events import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -458,8 +466,24 @@ def snapshots_freeze(*, periods: Mapping[int, date], now: datetime | None = None
                 organization_id__in=list(periods), month__in=months, frozen_at__isnull=False
             ).values_list("organization_id", "month")
         )
-    snapshots_compute(months_by_organization={o: [m] for o, m in with_actuals - frozen}, now=now)
+    closing = with_actuals - frozen
+    snapshots_compute(months_by_organization={o: [m] for o, m in closing}, now=now)
+    _month_closed_emit(closing)
     return with_actuals
+
+
+def _month_closed_emit(closed: set[tuple[int, date]]) -> None:
+    """`month.closed` for each month frozen just now (a month is frozen once, so announced once)."""
+    if not closed:
+        return
+    organizations = Organization.objects.in_bulk({organization_id for organization_id, _ in closed})
+    for organization_id, month in sorted(closed):
+        with transaction.atomic():
+            webhook_event_emit(
+                organization=organizations[organization_id],
+                event_type=WebhookEventType.MONTH_CLOSED,
+                payload={"month": format_month(month), "report": f"/api/v1/report?month={format_month(month)}"},
+            )
 
 
 def open_months_get(*, organization_ids: list[int], now: datetime | None = None) -> dict[int, set[date]]:

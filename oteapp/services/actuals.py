@@ -2,6 +2,7 @@
 and applying an actuals CSV. Keyword-only, explicit organization; every change is audited and asks for the
 affected snapshots to be recomputed."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization, User
-from oteapp.files.actuals_csv import actuals_csv_import
+from oteapp.files.actuals_csv import actuals_csv_import, actuals_records_import
 from oteapp.files.configuration import ImportResult
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import MonthlyActual, Rep, RoleKind, SalesRole
@@ -19,6 +20,7 @@ from oteapp.months import format_month, month_end
 from oteapp.number_format import NumberTextError, parse_number
 from oteapp.payouts.selectors import approved_months_among
 from oteapp.services.audit import audit_changes
+from oteapp.webhooks.events import actuals_changed_request
 
 ACTION_ACTUAL_UPDATE = "actual_update"
 ACTION_ACTUAL_REMOVE = "actual_remove"
@@ -214,6 +216,7 @@ def actual_record(
         changes=[(name, number_text(old), number_text(new)) for name, old, new in changes],
     )
     snapshots_refresh_request(organization=organization, months=[month])
+    actuals_changed_request(organization=organization, months=[month])
     return actual
 
 
@@ -250,6 +253,7 @@ def actual_remove(
         changes=[("reported", "reported", "not reported"), *cleared],
     )
     snapshots_refresh_request(organization=organization, months=[month])
+    actuals_changed_request(organization=organization, months=[month])
 
 
 @transaction.atomic
@@ -347,4 +351,18 @@ def actuals_file_apply(*, organization: Organization, actor: User | None, data: 
     Raises the importer's ActualsImportError, with line and column, when the file is refused."""
     result = actuals_csv_import(organization=organization, data=data, actor=actor)
     snapshots_refresh_request(organization=organization, months=result.months)
+    actuals_changed_request(organization=organization, months=result.months)
+    return result
+
+
+@transaction.atomic
+def actuals_records_apply(
+    *, organization: Organization, actor: User | None, records: Sequence[Mapping[str, str]]
+) -> ImportResult:
+    """The API's bulk upsert: records with the actuals file's columns go through the file's import (all or nothing,
+    the same checks and audit), and the months they cover are refreshed. Raises ActualsImportError naming
+    rows[index].column."""
+    result = actuals_records_import(organization=organization, records=records, actor=actor)
+    snapshots_refresh_request(organization=organization, months=result.months)
+    actuals_changed_request(organization=organization, months=result.months)
     return result

@@ -54,6 +54,10 @@ ACTION_LABELS = {
     "plan_draft_rename": "Plan draft renamed",
     "plan_draft_delete": "Plan draft deleted",
     "plan_draft_apply": "Plan draft applied",
+    "api_key_create": "API key created",
+    "api_key_revoke": "API key revoked",
+    "webhook_endpoint_create": "Webhook endpoint added",
+    "webhook_endpoint_delete": "Webhook endpoint deleted",
     **MEMBERSHIP_LABELS,
 }
 

@@ -19,8 +19,20 @@ from hypothesis import strategies as st
 
 from accounts.models import Invitation, MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
+from oteapp.api.keys import api_key_create
 from oteapp.files.configuration import decimal_text
-from oteapp.models import Adjustment, AuditEvent, MonthApproval, MonthlyActual, OrganizationSettings, Rep, SalesRole
+from oteapp.models import (
+    Adjustment,
+    ApiKey,
+    AuditEvent,
+    MonthApproval,
+    MonthlyActual,
+    OrganizationSettings,
+    Rep,
+    SalesRole,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from oteapp.months import format_month, parse_month
 from oteapp.number_format import parse_number
 from oteapp.payouts.emails import statement_unsubscribe_url
@@ -945,7 +957,102 @@ def draw_rep_invite(world: World, data: st.DataObject) -> Request:
     rep_id = data.draw(st.sampled_from([*ids, str(NO_SUCH_ID)]), label="rep")
     return Request(org_path(world, f"reps/{rep_id}/invite/"), mutated(data, {}, {"confirm": unicode_text}))
 
+
+# --- Integrations: API keys and webhook endpoints ----------------------------------------------------------
+
+
+def draw_api_key_create(world: World, data: st.DataObject) -> Request:
+    valid = {"name": "HubSpot sync", "scope": "read"}
+    hostile = {
+        "name": texts_typed("HubSpot sync", "  Payroll   export ", "x" * 101),
+        "scope": choices_typed("read", "write"),
+    }
+    return Request(org_path(world, "integrations/keys/"), mutated(data, valid, hostile))
+
+
+def check_api_key_create(world: World, request: Request, sent: Sent) -> None:
+    name = " ".join(sent.posted["name"].split())
+    api_key = ApiKey.unscoped.get(organization=world.organization, name=name, revoked_at__isnull=True)
+    assert api_key.scope == sent.posted["scope"]
+    assert world.client.session.get("integrations_new_api_key", {}).get("name") == name
+
+
+def _api_key_path(world: World, data: st.DataObject) -> tuple[str, ApiKey | None]:
+    with organization_context(world.organization):
+        api_key, _ = api_key_create(organization=world.organization, actor=None, name="Fuzzed", scope="read")
+    chosen = data.draw(st.sampled_from([api_key, None]), label="api_key")
+    return org_path(world, f"integrations/keys/{chosen.pk if chosen else NO_SUCH_ID}/revoke/"), chosen
+
+
+def draw_api_key_revoke(world: World, data: st.DataObject) -> Request:
+    path, api_key = _api_key_path(world, data)
+    return Request(path, mutated(data, {}, {"x": unicode_text}), context={"api_key": api_key})
+
+
+def check_api_key_revoke(world: World, request: Request, sent: Sent) -> None:
+    assert ApiKey.unscoped.get(pk=request.context["api_key"].pk).revoked_at is not None
+    assert "was revoked" in messages_text(sent)
+
+
+def draw_webhook_create(world: World, data: st.DataObject) -> Request:
+    # A public address given by number (no DNS); loopback and plain HTTP are refused outside development.
+    valid = {"url": "https://93.184.215.14/hooks", "description": "", "event_types": "month.closed"}
+    hostile = {
+        "url": texts_typed("https://93.184.215.14/hooks", "http://93.184.215.14/hooks", "https://127.0.0.1/x"),
+        "description": texts_typed("CRM", "x" * 201),
+        "event_types": choices_typed("month.closed", "payouts.approved", "actuals.changed"),
+    }
+    return Request(org_path(world, "integrations/webhooks/"), mutated(data, valid, hostile))
+
+
+def check_webhook_create(world: World, request: Request, sent: Sent) -> None:
+    endpoint = WebhookEndpoint.unscoped.get(organization=world.organization, url=sent.posted["url"].strip())
+    assert endpoint.event_types == [sent.posted["event_types"]]
+    assert endpoint.secret.startswith("whsec_")
+
+
+def _endpoint_path(world: World, data: st.DataObject, action: str) -> tuple[str, WebhookEndpoint | None]:
+    # Loopback, which these settings refuse: a test event is attempted and logged without leaving the machine.
+    endpoint = WebhookEndpoint.unscoped.create(
+        organization=world.organization,
+        url="https://127.0.0.1:9/hooks",
+        event_types=["month.closed"],
+        secret="whsec_" + "QUJD" * 8,
+        disabled_at=None,
+    )
+    chosen = data.draw(st.sampled_from([endpoint, None]), label="endpoint")
+    return org_path(world, f"integrations/webhooks/{chosen.pk if chosen else NO_SUCH_ID}/{action}/"), chosen
+
+
+def draw_webhook_action(action: str) -> Callable[[World, st.DataObject], Request]:
+    def draw(world: World, data: st.DataObject) -> Request:
+        path, endpoint = _endpoint_path(world, data, action)
+        return Request(path, mutated(data, {}, {"x": unicode_text}), context={"endpoint": endpoint})
+
+    return draw
+
+
+def check_webhook_test(world: World, request: Request, sent: Sent) -> None:
+    assert WebhookDelivery.unscoped.filter(endpoint=request.context["endpoint"]).count() == 1
+    assert "test event is on its way" in messages_text(sent)
+
+
+def check_webhook_enable(world: World, request: Request, sent: Sent) -> None:
+    assert WebhookEndpoint.unscoped.get(pk=request.context["endpoint"].pk).disabled_at is None
+
+
+def check_webhook_delete(world: World, request: Request, sent: Sent) -> None:
+    assert not WebhookEndpoint.unscoped.filter(pk=request.context["endpoint"].pk).exists()
+    assert "was deleted" in messages_text(sent)
+
+
 CASES: dict[str, Case] = {
+    "oteapp:api_key_create": Case(draw_api_key_create, check_api_key_create),
+    "oteapp:api_key_revoke": Case(draw_api_key_revoke, check_api_key_revoke),
+    "oteapp:webhook_create": Case(draw_webhook_create, check_webhook_create),
+    "oteapp:webhook_test": Case(draw_webhook_action("test"), check_webhook_test),
+    "oteapp:webhook_enable": Case(draw_webhook_action("enable"), check_webhook_enable),
+    "oteapp:webhook_delete": Case(draw_webhook_action("delete"), check_webhook_delete),
     "oteapp:actuals_row": Case(draw_actuals_row, check_actuals_row),
     "oteapp:actuals_row_remove": Case(draw_actuals_row_remove, check_actuals_row_remove),
     "oteapp:actuals_rep_create": Case(draw_rep_create, check_rep_create),

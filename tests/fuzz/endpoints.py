@@ -40,8 +40,15 @@ def allowed_methods(view: Callable) -> frozenset[str]:
     return ALL_METHODS
 
 
+# The JSON API's operations: enumerated from its OpenAPI document and tested there (tests/api, and
+# tests/tenancy/test_api_isolation.py), with problem answers instead of the pages' messages.
+API_NAMESPACES = frozenset({"api-v1"})
+
+
 def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[Endpoint]:
     for entry in patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in API_NAMESPACES:
+            continue
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)

@@ -11,7 +11,8 @@ from django.test import Client
 
 from accounts.models import Invitation, MemberRole, Membership
 from accounts.tenancy import organization_context
-from oteapp.models import PlanDraft, Rep
+from oteapp.api.keys import api_key_create
+from oteapp.models import PlanDraft, Rep, WebhookEndpoint
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.routes import Route, organization_routes
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
@@ -51,6 +52,12 @@ MINIMUM_LEVEL = {
     "oteapp:advisor_summary": MANAGER,
     "oteapp:digest_preferences": MANAGER,  # one's own digest switch; viewers get no digests
     "oteapp:digest_preview": OWNER,
+    "oteapp:api_key_create": ADMIN,
+    "oteapp:api_key_revoke": ADMIN,
+    "oteapp:webhook_create": ADMIN,
+    "oteapp:webhook_test": ADMIN,
+    "oteapp:webhook_enable": ADMIN,
+    "oteapp:webhook_delete": ADMIN,
     "accounts:invite": ADMIN,
     "accounts:member_role": ADMIN,
     "accounts:member_remove": ADMIN,
@@ -88,6 +95,8 @@ READ_LEVEL = {
     "oteapp:statement": MANAGER,  # any rep's statement; a rep opens only their own (REP_PAGES)
     "oteapp:statement_print": MANAGER,
     "oteapp:statement_pdf": MANAGER,
+    "oteapp:integrations": ADMIN,  # API keys and webhook secrets
+    "oteapp:webhook_endpoint": ADMIN,
 }
 
 # The rep access level (SPEC section 12) reaches only these pages, with what it gets on the rep's own statement
@@ -134,7 +143,14 @@ def world():
         draft = PlanDraft.objects.create(
             organization=organization, name="Draft", configuration={"version": "2.0", "roles": {}}
         )
+        api_key, _ = api_key_create(organization=organization, actor=None, name="CRM", scope="read")
+        endpoint = WebhookEndpoint.objects.create(
+            organization=organization, url="https://hooks.example.com/ote", event_types=["month.closed"],
+            secret="whsec_x",
+        )
     return {
+        "api_key": api_key,
+        "endpoint": endpoint,
         "organization": organization,
         "users": users,
         "other_rep_user": other_rep_user,
@@ -158,6 +174,8 @@ def url_for(route: Route, world: dict) -> str:
         .replace("<int:draft_id>", str(world["draft"].pk))
         .replace("<str:month>", "2026-10")
         .replace("<slug:role_key>", "closer")
+        .replace("<int:api_key_id>", str(world["api_key"].pk))
+        .replace("<int:endpoint_id>", str(world["endpoint"].pk))
     )
 
 
@@ -342,7 +360,13 @@ def test_another_organizations_object_ids_are_404_under_ones_own_slug(world, rou
         rival_member = Membership.objects.get(user=rival_owner)
         rival_invitation = Invitation.objects.create(organization=rival, email="theirs@rival.example", role=VIEWER)
         rival_draft = PlanDraft.objects.create(organization=rival, name="Theirs", configuration={"version": "2.0"})
+        rival_key, _ = api_key_create(organization=rival, actor=None, name="Theirs", scope="write")
+        rival_endpoint = WebhookEndpoint.objects.create(
+            organization=rival, url="https://hooks.rival.example/ote", event_types=["month.closed"], secret="whsec_y"
+        )
     foreign = {
+        "api_key": rival_key,
+        "endpoint": rival_endpoint,
         "organization": world["organization"],
         "rep": rival_rep,
         "target": rival_member,

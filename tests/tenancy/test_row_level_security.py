@@ -134,3 +134,25 @@ def test_the_runtime_role_has_only_what_the_request_path_uses():
         assert cursor.fetchone() == (False,)
     with pytest.raises(ProgrammingError, match="permission denied"):
         as_runtime_role("SELECT count(*) FROM django_migrations")
+
+
+def test_before_its_organization_is_known_a_key_is_visible_only_by_its_own_prefix(organization, other_organization):
+    from oteapp.api.keys import api_key_create
+
+    with organization_context(organization):
+        mine, _ = api_key_create(organization=organization, actor=None, name="CRM", scope="read")
+    with organization_context(other_organization):
+        theirs, _ = api_key_create(organization=other_organization, actor=None, name="CRM", scope="read")
+    assert as_runtime_role("SELECT count(*) FROM oteapp_apikey") == [(0,)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('role', %s, true)", [settings.DATABASE_RLS_ROLE])
+        cursor.execute("SELECT set_config('app.api_key_prefix', %s, true)", [mine.prefix])
+        cursor.execute("SELECT id FROM oteapp_apikey")
+        assert cursor.fetchall() == [(mine.pk,)]
+        # Read only: the prefix does not let the key's row, or any other, be changed.
+        cursor.execute("UPDATE oteapp_apikey SET name = 'x'")
+        assert cursor.rowcount == 0
+        cursor.execute("SELECT count(*) FROM oteapp_rep")
+        assert cursor.fetchone() == (0,)
+        cursor.execute("SELECT set_config('role', 'none', true), set_config('app.api_key_prefix', '', true)")
+    assert theirs.prefix != mine.prefix

@@ -1,0 +1,219 @@
+"""The API's request and response shapes (pydantic, through django-ninja): what the OpenAPI document describes."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+Number = float | None  # the report's figures: rounded as SPEC section 6 says, null when undefined
+
+
+class Problem(Schema):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, str]] | None = Field(
+        None, description='One {"field", "detail"} per problem; field is a JSON path such as rows[3].deals.'
+    )
+
+
+# --- report (SPEC section 6) ---------------------------------------------------------------------------------------
+
+
+class ReportSummary(Schema):
+    model_config = ConfigDict(extra="allow")
+    team_avg_attainment: Number
+    team_ote_attainment: Number
+    total_ote: Number
+    total_actual: Number
+    ote_gap: Number
+    revenue: Number
+    revenue_per_ote_dollar: Number
+    ote_pct_of_revenue: Number
+    comp_pct_of_revenue: Number
+    ebitda: Number
+
+
+class ReportRole(Schema):
+    model_config = ConfigDict(extra="allow")
+    key: str
+    kind: Literal["closer", "setter", "manager"]
+    headcount: int
+    monthly_ote: Number
+    monthly_quota: Number
+    required_commission_per_unit: Number
+    configured_commission_per_unit: Number
+    break_even_units: Number
+    recommended_annual_ote: Number
+    actual_units: Number
+    actual_units_per_person: Number
+    quota_attainment: Number
+    ote_attainment: Number
+    team_ote: Number
+    team_actual: Number
+    team_gap: Number
+    gap_per_person: Number
+    status: Literal["on_target", "at_risk", "off_target"] | None
+
+
+class ReportInsight(Schema):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    role: str | None
+    severity: str
+    message: str
+    values: dict[str, Any]
+
+
+class Report(Schema):
+    """The report contract of SPEC section 6 (`month`), or of a period (section 14: `period` and `months`)."""
+
+    model_config = ConfigDict(extra="allow")
+    month: str | None = Field(None, description="YYYY-MM, for a month's report")
+    period: str | None = Field(None, description="the period, for a period's report")
+    months: list[str] | None = None
+    summary: ReportSummary
+    roles: list[ReportRole]
+    insights: list[ReportInsight]
+
+
+# --- reps ------------------------------------------------------------------------------------------------------------
+
+
+class RepPlan(Schema):
+    """The rep's own plan figures as decimal strings; a figure left out (or null) is the role's."""
+
+    annual_ote: Decimal | None = None
+    annual_base: Decimal | None = None
+    monthly_quota: Decimal | None = None
+    commission_rate: Decimal | None = None
+    monthly_draw: Decimal | None = None
+
+
+class RepOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str = Field(description="the role's key")
+    start_date: date | None
+    end_date: date | None
+    plan: dict[str, str] = Field(description="the rep's own plan figures (decimal strings); others are the role's")
+
+
+class RepPage(Schema):
+    items: list[RepOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+
+
+class RepCreate(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    role: str = Field(description="the role's key")
+    email: str = ""
+    start_date: date | None = None
+
+
+class RepUpdate(Schema):
+    """Fields left out are kept. `end_date` ends the rep's employment; `plan` sets their own plan figures (null: the
+    role's). Names, emails and roles change through PUT /config, like the configuration file."""
+
+    model_config = ConfigDict(extra="forbid")
+    end_date: date | None = None
+    plan: RepPlan | None = None
+
+
+# --- actuals ---------------------------------------------------------------------------------------------------------
+
+
+class ActualOut(Schema):
+    id: int
+    month: str = Field(description="YYYY-MM")
+    rep_id: int
+    rep: str
+    role: str
+    deals: Decimal | None
+    meetings: Decimal | None
+    team_deals: Decimal | None
+    revenue: Decimal | None
+    version: int
+    updated_at: datetime
+
+
+class ActualPage(Schema):
+    items: list[ActualOut]
+    next_cursor: str | None
+
+
+class ActualRow(Schema):
+    """One rep's month, with the actuals CSV's columns. A column left out keeps the stored value; null clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(description="YYYY-MM")
+    rep: str = Field(description="the rep's name; an unknown rep is created in `role`")
+    role: str | None = Field(None, description="the role's key or name; required for a new rep")
+    deals: Decimal | None = None
+    meetings: Decimal | None = None
+    team_deals: Decimal | None = None
+    revenue: Decimal | None = None
+    start_date: date | None = None
+
+
+class ActualsUpsert(Schema):
+    model_config = ConfigDict(extra="forbid")
+    rows: list[ActualRow]
+
+
+class ActualsUpsertResult(Schema):
+    rows: int
+    reps_created: int
+    actuals_created: int
+    actuals_updated: int
+    actuals_unchanged: int
+    months: list[str]
+
+
+# --- configuration ---------------------------------------------------------------------------------------------------
+
+
+class ConfigDocument(Schema):
+    """The version 2.0 configuration file of SPEC section 8, as GET /config gives it."""
+
+    model_config = ConfigDict(extra="allow")
+    version: str = Field(description='"2.0"')
+    organization: dict[str, Any] | None = None
+    roles: dict[str, Any] | None = None
+    reps: list[dict[str, Any]] | None = None
+
+
+class ConfigChangeOut(Schema):
+    subject: str
+    field: str
+    old: str
+    new: str
+
+
+class ConfigPreviewOut(Schema):
+    dry_run: Literal[True]
+    changes: list[ConfigChangeOut]
+    roles_to_create: list[str]
+    roles_to_delete: list[str]
+    reps_to_create: list[str]
+    notices: list[str]
+    preview: str = Field(description="pass as ?expected_preview= to apply exactly these changes")
+
+
+class ConfigApplied(Schema):
+    dry_run: Literal[False]
+    summary: str
+    settings_updated: int
+    roles_created: int
+    roles_updated: int
+    roles_deleted: int
+    reps_created: int
+    reps_updated: int
+    notices: list[str]

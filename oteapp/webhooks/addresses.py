@@ -1,0 +1,49 @@
+"""Where a webhook may be sent (server-side request forgery): HTTPS only, to public addresses only, unless a
+development setting allows plain HTTP (WEBHOOKS_ALLOW_HTTP) or private and loopback addresses
+(WEBHOOKS_ALLOW_PRIVATE_ADDRESSES). The address is checked when the endpoint is saved and again at every delivery,
+which connects to the very address it checked (no second DNS answer in between); redirects are never followed."""
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class AddressRefused(ValueError):
+    """The URL may not receive webhooks; the message says why."""
+
+
+def webhook_url_check(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path with query) of an allowed URL; raises AddressRefused."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise AddressRefused("Enter a valid URL, e.g. https://example.com/webhooks.") from None
+    allowed_schemes = ("https", "http") if settings.WEBHOOKS_ALLOW_HTTP else ("https",)
+    if parts.scheme not in allowed_schemes:
+        raise AddressRefused("Use an https:// URL; webhooks carry your organization's data.")
+    if not parts.hostname:
+        raise AddressRefused("Enter a valid URL, e.g. https://example.com/webhooks.")
+    if parts.username or parts.password:
+        raise AddressRefused("Leave credentials out of the URL; each delivery is signed instead.")
+    port = port or (443 if parts.scheme == "https" else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, path
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for `host`: every address it resolves to must be public (a name that also
+    resolves to a private address is refused whole). Raises AddressRefused."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise AddressRefused(f"{host} could not be found (DNS).") from None
+    addresses = [info[4][0] for info in infos]
+    if not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global or ip.is_multicast:
+                raise AddressRefused(f"{host} is a private, loopback or reserved address ({ip}); use a public one.")
+    return addresses[0]

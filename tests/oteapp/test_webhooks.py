@@ -1,0 +1,188 @@
+"""Webhooks in-process (eager tasks): signed deliveries to a real receiver on loopback, verified by the
+`standardwebhooks` package; retries and giving up; a failing endpoint disabled with an email; events from the
+services; the address rules (SSRF)."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from accounts.tenancy import organization_context
+from oteapp.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint, WebhookEvent
+from oteapp.services.actuals import actuals_file_apply
+from oteapp.webhooks.delivery import webhook_delivery_attempt
+from oteapp.webhooks.events import webhook_event_emit
+from oteapp.webhooks.services import webhook_endpoint_create, webhook_test_send, webhook_url_problem
+from tests.factories import rep_create
+from tests.webhook_receiver import webhook_receiver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    settings.WEBHOOKS_ALLOW_HTTP = True
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 5
+
+
+def endpoint_for(organization, url: str, events: list[str]) -> WebhookEndpoint:
+    with organization_context(organization):
+        return webhook_endpoint_create(
+            organization=organization, actor=None, url=url, description="", event_types=events
+        )
+
+
+def test_an_actuals_import_sends_a_signed_actuals_changed_event(organization, owner, loopback_allowed):
+    rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+    with webhook_receiver([204]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["actuals.changed"])
+        with organization_context(organization):
+            actuals_file_apply(
+                organization=organization, actor=owner, data="month,rep,role,deals\n2026-10,Ana,closer,4\n"
+            )
+        receiver.wait_for(1)
+    request = receiver.requests[0]
+    payload = Webhook(endpoint.secret).verify(request.body, request.headers)  # raises on a bad signature
+    assert payload["type"] == "actuals.changed"
+    assert payload["data"] == {"months": ["2026-10"]}
+    assert request.headers["webhook-id"].startswith("msg_")
+    with organization_context(organization):
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.state, delivery.attempts) == (WebhookDeliveryState.SUCCEEDED, 1)
+        attempt = WebhookAttempt.objects.get()
+        assert attempt.status_code == 204 and attempt.latency_ms >= 0
+
+
+def test_a_forged_signature_does_not_verify(organization, loopback_allowed):
+    with webhook_receiver([200]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["month.closed"])
+        with organization_context(organization):
+            webhook_test_send(organization=organization, endpoint=endpoint)
+        receiver.wait_for(1)
+    request = receiver.requests[0]
+    with pytest.raises(Exception, match="signature"):
+        Webhook("whsec_" + "A" * 32).verify(request.body, request.headers)
+    assert json.loads(request.body)["type"] == "webhook.test"
+
+
+def test_failed_attempts_are_retried_with_backoff_and_logged(organization, loopback_allowed):
+    with webhook_receiver([500, 500, 200]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["month.closed"])
+        with organization_context(organization):
+            event = webhook_event_emit(
+                organization=organization, event_type="month.closed", payload={"month": "2026-10"}
+            )
+            delivery = WebhookDelivery.objects.get(event=event)
+        # The first attempt ran on commit; the next two come after their backoff (5 s, then 20 s).
+        assert webhook_delivery_attempt(organization=organization, delivery_id=delivery.pk) == pytest.approx(5, abs=1)
+        later = timezone.now() + timedelta(seconds=6)
+        assert webhook_delivery_attempt(organization=organization, delivery_id=delivery.pk, now=later) == 20
+        assert (
+            webhook_delivery_attempt(
+                organization=organization, delivery_id=delivery.pk, now=later + timedelta(seconds=21)
+            )
+            is None
+        )
+    assert len(receiver.requests) == 3
+    assert len({request.headers["webhook-id"] for request in receiver.requests}) == 1
+    for request in receiver.requests:
+        Webhook(endpoint.secret).verify(request.body, request.headers)
+    with organization_context(organization):
+        delivery.refresh_from_db()
+        assert (delivery.state, delivery.attempts) == (WebhookDeliveryState.SUCCEEDED, 3)
+        assert sorted(WebhookAttempt.objects.values_list("status_code", flat=True)) == [200, 500, 500]
+        endpoint.refresh_from_db()
+        assert endpoint.failing_since is None
+
+
+def test_an_endpoint_failing_for_24_hours_is_disabled_and_its_admins_emailed(organization, owner, loopback_allowed):
+    with webhook_receiver([503]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["month.closed"])
+        with organization_context(organization):
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now() - timedelta(hours=25))
+            webhook_event_emit(organization=organization, event_type="month.closed", payload={"month": "2026-10"})
+        receiver.wait_for(1)
+    with organization_context(organization):
+        endpoint.refresh_from_db()
+        assert endpoint.disabled_at is not None
+        assert WebhookDelivery.objects.get().state == WebhookDeliveryState.FAILED
+        # A disabled endpoint gets no more events.
+        assert webhook_event_emit(organization=organization, event_type="month.closed", payload={}) is None
+    assert [message.to for message in mail.outbox] == [[owner.email]]
+    assert endpoint.url in mail.outbox[0].body and "/integrations/" in mail.outbox[0].body
+
+
+def test_a_delivery_gives_up_24_hours_after_its_event(organization, loopback_allowed):
+    with webhook_receiver([500]) as receiver:
+        endpoint_for(organization, receiver.url, ["month.closed"])
+        with organization_context(organization):
+            event = webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+            delivery = WebhookDelivery.objects.get(event=event)
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                created_at=timezone.now() - timedelta(hours=23, minutes=59, seconds=55), next_attempt_at=timezone.now()
+            )
+        assert webhook_delivery_attempt(organization=organization, delivery_id=delivery.pk) is None
+    with organization_context(organization):
+        assert WebhookDelivery.objects.get().state == WebhookDeliveryState.FAILED
+
+
+def test_redirects_are_not_followed(organization, loopback_allowed):
+    with webhook_receiver([302]) as receiver:
+        endpoint_for(organization, receiver.url, ["month.closed"])
+        with organization_context(organization):
+            webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+        receiver.wait_for(1)
+    with organization_context(organization):
+        assert WebhookAttempt.objects.get().status_code == 302
+        assert WebhookDelivery.objects.get().state == WebhookDeliveryState.PENDING  # a 3xx is a failure, retried
+
+
+def test_an_event_nobody_listens_to_stores_nothing(organization):
+    with organization_context(organization):
+        assert webhook_event_emit(organization=organization, event_type="actuals.changed", payload={}) is None
+        assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://hooks.example.com/x", "https"),
+        ("https://127.0.0.1/x", "private, loopback or reserved"),
+        ("https://10.1.2.3/x", "private, loopback or reserved"),
+        ("https://[::1]/x", "private, loopback or reserved"),
+        ("https://169.254.169.254/latest/meta-data", "private, loopback or reserved"),
+        ("https://localhost/x", "private, loopback or reserved"),
+        ("https://user:pw@hooks.example.com/x", "credentials"),
+        ("ftp://hooks.example.com/x", "https"),
+    ],
+)
+def test_outside_development_only_public_https_addresses_are_accepted(settings, url, problem):
+    settings.WEBHOOKS_ALLOW_HTTP = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    assert problem in webhook_url_problem(url)
+
+
+def test_a_public_https_address_is_accepted(settings):
+    settings.WEBHOOKS_ALLOW_HTTP = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    assert webhook_url_problem("https://93.184.215.14/hooks") is None
+
+
+def test_closing_a_month_sends_month_closed_once(organization, loopback_allowed):
+    from oteapp.jobs.snapshots import snapshots_freeze
+    from tests.factories import actual_create
+
+    rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+    actual_create(organization, rep=rep, month=date(2026, 10, 1), deals=5)
+    with webhook_receiver([200]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["month.closed"])
+        snapshots_freeze(periods={organization.pk: date(2026, 10, 1)})
+        snapshots_freeze(periods={organization.pk: date(2026, 10, 1)})  # the hourly job again: already frozen
+        receiver.wait_for(1)
+    assert len(receiver.requests) == 1
+    payload = Webhook(endpoint.secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
+    assert payload["type"] == "month.closed" and payload["data"]["month"] == "2026-10"
