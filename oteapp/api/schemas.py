@@ -217,3 +217,72 @@ class ConfigApplied(Schema):
     reps_created: int
     reps_updated: int
     notices: list[str]
+
+
+# --- statements and payroll (SPEC section 12) ----------------------------------------------------------------------
+
+
+class StatementLineOut(Schema):
+    model_config = ConfigDict(extra="allow")
+    kind: str
+    label: str
+    units: Number
+    pay_per_unit: Number
+    multiplier: Number
+    amount: Number
+
+
+class StatementOut(Schema):
+    """One rep's statement of the month: the statement page's figures."""
+
+    model_config = ConfigDict(extra="allow")
+    rep: str
+    role: str = Field(description="the role's key")
+    base: float
+    commission: float
+    adjustments: float
+    earned: float
+    draw: float
+    draw_recovery: float
+    payout: float
+    balance_after: float = Field(description="the draw balance carried to the next month")
+    ote_attainment: Number
+    quota_attainment: Number
+    pace: dict[str, Any] | None = Field(description="the open month's pace; null once the month is over")
+    lines: list[StatementLineOut]
+    rep_id: int
+    ote: Number = Field(description="the ramped monthly OTE")
+    ramp_note: str | None
+
+
+class Statements(Schema):
+    """The statements contract of SPEC section 12, as `manage.py statements --format json` prints it."""
+
+    month: str = Field(description="YYYY-MM")
+    state: Literal["open", "closed", "approved"]
+    currency: str
+    statements: list[StatementOut]
+
+
+class PayrollRow(Schema):
+    """A row of the payroll CSV (its columns and values; money as decimal strings with cents), with the rep's id."""
+
+    rep_id: int
+    period: str = Field(description="YYYY-MM")
+    rep: str
+    email: str
+    role: str
+    base: Decimal
+    commission: Decimal
+    adjustments: Decimal
+    draw_recovery: Decimal
+    payout: Decimal
+    currency: str
+    approved_at: datetime = Field(description="in the organization's time zone, with its offset")
+    approved_by: str = Field(description="the approver's email; empty when approved on the command line")
+
+
+class Payroll(Schema):
+    month: str = Field(description="YYYY-MM")
+    currency: str
+    rows: list[PayrollRow]

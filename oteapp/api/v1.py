@@ -9,6 +9,7 @@ function-based services without serializers or viewsets.
 import base64
 import binascii
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -29,12 +30,14 @@ from oteapp.api.schemas import (
     ConfigApplied,
     ConfigDocument,
     ConfigPreviewOut,
+    Payroll,
     Problem,
     RepCreate,
     Report,
     RepOut,
     RepPage,
     RepUpdate,
+    Statements,
 )
 from oteapp.files.actuals_csv import ActualsImportError
 from oteapp.files.configuration import (
@@ -45,9 +48,12 @@ from oteapp.files.configuration import (
     decimal_text,
     number_parse,
 )
+from oteapp.files.payroll import payroll_rows
 from oteapp.jobs.snapshots import organization_today
 from oteapp.models import MonthlyActual, Rep, SalesRole
 from oteapp.months import format_month, parse_month
+from oteapp.payouts.selectors import payout_month_get, reps_by_id
+from oteapp.payouts.services import PayoutError
 from oteapp.selectors import month_report_get, organization_settings_get, period_report_get, rep_get
 from oteapp.services.actuals import actuals_records_apply, rep_create, rep_end
 from oteapp.services.configuration import (
@@ -77,7 +83,8 @@ api = ProblemDocumentedAPI(
     title="OTE Dashboard API",
     version="1",
     description=(
-        "Reports, reps, actuals and configuration of one organization: the organization of the API key "
+        "Reports, reps, actuals, configuration, statements and payroll of one organization: the organization of the "
+        "API key "
         "(Organization → Integrations). Errors are RFC 9457 problem details (application/problem+json) naming the "
         "field. Each key may make a limited number of requests a minute (429 with Retry-After)."
     ),
@@ -320,6 +327,47 @@ def actuals_upsert(request: HttpRequest, payload: ActualsUpsert) -> HttpResponse
         }
 
     return idempotent_write(request, run)
+
+
+# --- statements and payroll (SPEC section 12) ------------------------------------------------------------------
+
+
+@api.get("/statements", response={200: Statements, **READ_PROBLEMS}, tags=["payouts"], summary="A month's statements")
+def statements(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    """Every rep's statement of `?month=YYYY-MM` (the statements contract of SPEC section 12): the numbers of the
+    statement pages and the Payouts tab, and of `manage.py statements --format json`, with the month's state (open,
+    closed or approved)."""
+    organization = _organization(request)
+    first_day = _month(month)
+    return json_response(payout_month_get(organization=organization, month=first_day).contract())
+
+
+def _payroll_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {column: str(value) if isinstance(value, Decimal) else value for column, value in row.items()}
+
+
+@api.get(
+    "/payroll",
+    response={200: Payroll, **READ_PROBLEMS, 409: Problem},
+    tags=["payouts"],
+    summary="An approved month's payroll",
+)
+def payroll(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    """The rows of the payroll CSV of `?month=YYYY-MM` (the Payouts tab's export, `manage.py payroll`), money as
+    decimal strings with cents. Only an approved month has a payroll: any other answers 409."""
+    organization = _organization(request)
+    first_day = _month(month)
+    payout = payout_month_get(organization=organization, month=first_day)
+    reps = reps_by_id(organization=organization, rep_ids={s.rep_id for s in payout.statements.statements})
+    try:
+        rows = payroll_rows(payout=payout, reps=reps)
+    except PayoutError as error:
+        raise ApiProblem(
+            409, "Month not approved", error.message, type_name="month-not-approved", errors=[("month", error.message)]
+        ) from None
+    return json_response(
+        {"month": format_month(first_day), "currency": payout.currency, "rows": [_payroll_row(r) for r in rows]}
+    )
 
 
 # --- configuration --------------------------------------------------------------------------------------------------

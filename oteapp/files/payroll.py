@@ -25,9 +25,10 @@ def payroll_filename(*, slug: str, payout: PayoutMonth) -> str:
     return f"{slug}-payroll-{format_month(payout.month)}.csv"
 
 
-def payroll_csv_text(*, payout: PayoutMonth, reps: dict[int, Rep]) -> str:
-    """One row per rep with a statement, money with two decimals; PayoutError unless the month is approved. The
-    approval time is given in the organization's time zone, with its offset."""
+def payroll_rows(*, payout: PayoutMonth, reps: dict[int, Rep]) -> list[dict[str, object]]:
+    """One row per rep with a statement, by PAYROLL_COLUMNS (plus `rep_id`), money in cents; PayoutError unless the
+    month is approved. The approval time is given in the organization's time zone, with its offset. The CSV below
+    and the API's payroll are these rows."""
     if not payout.approved:
         raise PayoutError(
             f"{format_month(payout.month)} is {payout.state}: payroll exports an approved month only; approve it first."
@@ -39,21 +40,28 @@ def payroll_csv_text(*, payout: PayoutMonth, reps: dict[int, Rep]) -> str:
         zone = zoneinfo.ZoneInfo("UTC")
     approved_at = approval.approved_at.astimezone(zone).isoformat(timespec="seconds")
     approved_by = approval.approved_by.email if approval.approved_by else ""
-    rows: list[list[object]] = [list(PAYROLL_COLUMNS)]
+    rows = []
     for statement in payout.statements.statements:
         rep = reps.get(statement.rep_id)
-        rows.append([
-            format_month(payout.month),
-            statement.name,
-            rep.email if rep else "",
-            statement.role_key,
-            _cents(statement.base),
-            _cents(statement.commission),
-            statement.adjustments.quantize(CENT),
-            statement.draw_recovery.quantize(CENT),
-            statement.payout.quantize(CENT),
-            payout.currency,
-            approved_at,
-            approved_by,
-        ])
-    return csv_text(rows)
+        rows.append({
+            "rep_id": statement.rep_id,
+            "period": format_month(payout.month),
+            "rep": statement.name,
+            "email": rep.email if rep else "",
+            "role": statement.role_key,
+            "base": _cents(statement.base),
+            "commission": _cents(statement.commission),
+            "adjustments": statement.adjustments.quantize(CENT),
+            "draw_recovery": statement.draw_recovery.quantize(CENT),
+            "payout": statement.payout.quantize(CENT),
+            "currency": payout.currency,
+            "approved_at": approved_at,
+            "approved_by": approved_by,
+        })
+    return rows
+
+
+def payroll_csv_text(*, payout: PayoutMonth, reps: dict[int, Rep]) -> str:
+    """The payroll rows as CSV, through the one CSV writer; PayoutError unless the month is approved."""
+    rows = payroll_rows(payout=payout, reps=reps)
+    return csv_text([list(PAYROLL_COLUMNS), *([row[column] for column in PAYROLL_COLUMNS] for row in rows)])

@@ -18,10 +18,11 @@ from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS
 from accounts.services import MembershipError, invitation_create
 from oteapp import engine
 from oteapp.jobs.snapshots import month_is_closed, organization_today, snapshots_freeze
-from oteapp.models import Adjustment, MonthApproval, MonthlyActual, OrganizationSettings, Rep
+from oteapp.models import Adjustment, MonthApproval, MonthlyActual, OrganizationSettings, Rep, WebhookEventType
 from oteapp.months import format_month
 from oteapp.payouts.emails import statement_deliveries_create
 from oteapp.services.audit import audit_changes
+from oteapp.webhooks.events import webhook_event_emit
 
 ACTION_ADJUSTMENT_ADD = "adjustment_add"
 ACTION_ADJUSTMENTS_IMPORT = "adjustments_import"
@@ -34,9 +35,10 @@ PAYOUT_ACTIONS = (
 REASON_MAX_LENGTH = Adjustment._meta.get_field("reason").max_length
 AMOUNT_LIMIT = Decimal(10) ** 12  # a MONEY column: 14 digits, 2 of them cents
 
-# Sent after an approval commits, with `organization` and `month` (a date): the one hook for what follows an
-# approval (the statement emails; later the API's webhooks). Receivers run after the commit, outside the request's
-# transaction, so a failing receiver cannot undo an approval.
+# Sent after an approval commits, with `organization` and `month` (a date): the hook for what follows an approval
+# (the statement emails). Receivers run after the commit, outside the request's transaction, so a failing receiver
+# cannot undo an approval. The `payouts.approved` webhook is stored in the approval's transaction instead (as
+# `month.closed` is in the freeze's), so a crash right after the commit cannot lose it.
 payouts_approved = Signal()
 
 
@@ -213,6 +215,17 @@ def month_approve(*, organization: Organization, actor: User | None, month: date
     )
     # With the approval, in its transaction: each linked rep's statement email, once (oteapp/payouts/emails.py).
     statement_deliveries_create(organization=organization, period=month)
+    label = _label(month)
+    webhook_event_emit(
+        organization=organization,
+        event_type=WebhookEventType.PAYOUTS_APPROVED,
+        payload={
+            "month": label,
+            "approved_at": stamp.isoformat(),
+            "statements": f"/api/v1/statements?month={label}",
+            "payroll": f"/api/v1/payroll?month={label}",
+        },
+    )
     organization_id = organization.pk
     transaction.on_commit(
         lambda: payouts_approved.send(sender=month_approve, organization_id=organization_id, month=month), robust=True

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from accounts.tenancy import organization_context
 from oteapp.engine import report_to_json
 from oteapp.models import ApiKey, AuditEvent, IdempotentRequest, MonthlyActual, Rep
+from oteapp.payouts.services import month_approve
 from oteapp.selectors import month_report_get
 from tests.api.client import SEEN, ApiClient, key_for, openapi_document
 from tests.factories import actual_create, rep_create
@@ -26,7 +27,7 @@ def test_the_openapi_document_is_valid_and_served(client):
     served = response.json()
     assert served["openapi"].startswith("3.1")
     assert set(served["paths"]) >= {"/api/v1/report", "/api/v1/reps", "/api/v1/reps/{rep_id}", "/api/v1/actuals",
-                                    "/api/v1/config"}
+                                    "/api/v1/config", "/api/v1/statements", "/api/v1/payroll"}
     assert served["components"]["securitySchemes"]["ApiKeyAuth"]["scheme"] == "bearer"
 
 
@@ -145,6 +146,9 @@ def test_a_read_key_cannot_write(read_api, organization):
     with organization_context(organization):
         assert Rep.objects.count() == 1 and MonthlyActual.objects.count() == 0
     assert read_api.get("/api/v1/reps").status_code == 200
+    # Reading pay is reading: the statements, and the payroll (409 here only because nothing is approved).
+    assert read_api.get("/api/v1/statements", month="2026-10").status_code == 200
+    assert read_api.get("/api/v1/payroll", month="2026-10").status_code == 409
 
 
 def test_actuals_are_upserted_all_or_nothing_through_the_import(api, organization):
@@ -272,6 +276,10 @@ def test_contract_tour_every_documented_success_answer_is_exercised_and_matches(
     document = api.get("/api/v1/config").json()
     api.send("put", "/api/v1/config?dry_run=true", document)
     api.send("put", "/api/v1/config", document)
+    with organization_context(organization):
+        month_approve(organization=organization, actor=None, month=MONTH)
+    api.get("/api/v1/statements", month="2026-10")
+    api.get("/api/v1/payroll", month="2026-10")
     documented = {
         (method, path, status)
         for path, operations in openapi_document()["paths"].items()

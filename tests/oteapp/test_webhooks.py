@@ -12,11 +12,12 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.tenancy import organization_context
 from oteapp.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint, WebhookEvent
+from oteapp.payouts.services import PayoutError, month_approve
 from oteapp.services.actuals import actuals_file_apply
 from oteapp.webhooks.delivery import webhook_delivery_attempt
 from oteapp.webhooks.events import webhook_event_emit
 from oteapp.webhooks.services import webhook_endpoint_create, webhook_test_send, webhook_url_problem
-from tests.factories import rep_create
+from tests.factories import actual_create, rep_create
 from tests.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -174,7 +175,6 @@ def test_a_public_https_address_is_accepted(settings):
 
 def test_closing_a_month_sends_month_closed_once(organization, loopback_allowed):
     from oteapp.jobs.snapshots import snapshots_freeze
-    from tests.factories import actual_create
 
     rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
     actual_create(organization, rep=rep, month=date(2026, 10, 1), deals=5)
@@ -186,3 +186,34 @@ def test_closing_a_month_sends_month_closed_once(organization, loopback_allowed)
     assert len(receiver.requests) == 1
     payload = Webhook(endpoint.secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
     assert payload["type"] == "month.closed" and payload["data"]["month"] == "2026-10"
+
+
+def test_approving_a_month_sends_a_signed_payouts_approved_event(organization, owner, loopback_allowed):
+    rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+    actual_create(organization, rep=rep, month=date(2026, 10, 1), deals=5)
+    with webhook_receiver([200]) as receiver:
+        endpoint = endpoint_for(organization, receiver.url, ["payouts.approved"])
+        with organization_context(organization):
+            approval = month_approve(organization=organization, actor=owner, month=date(2026, 10, 1))
+        receiver.wait_for(1)
+    assert len(receiver.requests) == 1  # the month.closed of the approval's freeze goes to its subscribers only
+    payload = Webhook(endpoint.secret).verify(receiver.requests[0].body, receiver.requests[0].headers)
+    assert payload["type"] == "payouts.approved"
+    assert payload["data"] == {
+        "month": "2026-10",
+        "approved_at": approval.approved_at.isoformat(),
+        "statements": "/api/v1/statements?month=2026-10",
+        "payroll": "/api/v1/payroll?month=2026-10",
+    }
+    with organization_context(organization):
+        assert WebhookDelivery.objects.get().state == WebhookDeliveryState.SUCCEEDED
+
+
+def test_an_approval_refused_sends_no_payouts_approved_event(organization, owner, loopback_allowed):
+    with webhook_receiver([200]) as receiver:
+        endpoint_for(organization, receiver.url, ["payouts.approved"])
+        with organization_context(organization), pytest.raises(PayoutError):
+            month_approve(organization=organization, actor=owner, month=date(2026, 10, 1))  # nothing to approve
+    assert receiver.requests == []
+    with organization_context(organization):
+        assert not WebhookEvent.objects.exists()

@@ -1,6 +1,6 @@
 """The API against another organization's data: every operation, enumerated from the OpenAPI document, called
 with a key of organization B about organization A's objects. Anything naming one of A's objects is 404; nothing of
-A is shown or changed."""
+A is shown or changed; a month's statements and payroll are B's own (none), never A's."""
 
 import json
 from datetime import date
@@ -11,6 +11,7 @@ from django.test import Client
 
 from accounts.tenancy import organization_context
 from oteapp.api.keys import api_key_create
+from oteapp.payouts.services import month_approve
 from tests.factories import actual_create, rep_create
 from tests.routes import api_operations
 
@@ -49,7 +50,8 @@ def test_the_api_operations_are_enumerated():
     assert {(op.method, op.path) for op in OPERATIONS} >= {
         ("get", "/api/v1/report"), ("get", "/api/v1/reps"), ("post", "/api/v1/reps"),
         ("patch", "/api/v1/reps/{rep_id}"), ("get", "/api/v1/actuals"), ("put", "/api/v1/actuals"),
-        ("get", "/api/v1/config"), ("put", "/api/v1/config"),
+        ("get", "/api/v1/config"), ("put", "/api/v1/config"), ("get", "/api/v1/statements"),
+        ("get", "/api/v1/payroll"),
     }
 
 
@@ -57,6 +59,8 @@ def test_the_api_operations_are_enumerated():
 def victim(organization):
     rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
     actual_create(organization, rep=rep, month=MONTH, deals=5)
+    with organization_context(organization):
+        month_approve(organization=organization, actor=None, month=MONTH)  # A has statements and a payroll
     return rep
 
 
@@ -76,6 +80,10 @@ def test_a_key_of_another_organization_sees_and_changes_nothing(operation, organ
             body = BODIES.get(f"{operation.method} {operation.path}", BODIES.get(operation.method, {}))
         response = getattr(client, operation.method)(url, json.dumps(body), content_type="application/json")
 
+    if operation.path in {"/api/v1/statements", "/api/v1/payroll"}:
+        # B's own month: no statements of B's, and B's month is not approved (A's is).
+        assert response.status_code == (200 if operation.path.endswith("statements") else 409)
+        assert "Ana" not in response.content.decode()
     if operation.names_an_object:
         assert response.status_code == 404
         assert response["Content-Type"] == "application/problem+json"
