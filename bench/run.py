@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import psutil
 import redis
 
-from bench import datagen, edits, imports, jobs, loadgen, profile, report, sqlfloor
+from bench import api, datagen, edits, imports, jobs, loadgen, profile, report, sqlfloor
 from bench.common import OUT, BenchConfig, MachineWatch, Processes, RssSampler, children_of, log, wait_for_port
 from bench.context import CSRF_SECRET_LENGTH, Bench, Measured
 
@@ -532,6 +532,8 @@ def main() -> int:
         # Measurements of their own, each adding its keys (bench/README.md, "Adding a measurement").
         measured.append(imports.measure(bench))
         clock.lap("actuals import")
+        measured.append(api.measure(bench))
+        clock.lap("API bulk upsert")
 
         note_end = _machine_note()
         runs = web.runs
