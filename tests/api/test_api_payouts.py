@@ -8,9 +8,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import organization_context
 from oteapp.payouts.services import month_approve, month_reopen
+from tests.api.client import ApiClient, key_for
+from tests.factories import organization_with_members, team_bulk_create
 from tests.payouts.conftest import EXAMPLE_B, OCT, SEP
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +86,22 @@ def test_payroll_of_a_month_not_approved_is_a_409_problem(api, owner, organizati
     missing = api.get("/api/v1/payroll")
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "month"
     assert api.get("/api/v1/statements", month="2026-13").json()["errors"][0]["field"] == "month"
+
+
+def _queries(api: ApiClient, path: str) -> int:
+    api.get(path, month="2026-10")  # the key's last use recorded once, outside the count
+    with CaptureQueriesContext(connection) as captured:
+        api.get(path, month="2026-10")
+    return len(captured)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/statements", "/api/v1/payroll"])
+def test_statements_and_payroll_take_as_many_queries_for_3_reps_and_1_month_as_for_60_and_12(owner, path):
+    counts = []
+    for number, (reps, months) in enumerate(((3, 1), (60, 12))):
+        organization = organization_with_members(f"Team {number}", owner=owner)
+        team_bulk_create(organization, reps=reps, months=months)
+        with organization_context(organization):
+            month_approve(organization=organization, actor=None, month=OCT)
+        counts.append(_queries(ApiClient(key_for(organization)), path))
+    assert counts[0] == counts[1]
