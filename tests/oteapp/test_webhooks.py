@@ -217,3 +217,16 @@ def test_an_approval_refused_sends_no_payouts_approved_event(organization, owner
     assert receiver.requests == []
     with organization_context(organization):
         assert not WebhookEvent.objects.exists()
+
+
+def test_a_refused_endpoint_shows_why_beside_the_field_and_stores_nothing(owner_client, organization):
+    response = owner_client.post(
+        f"/o/{organization.slug}/integrations/webhooks/",
+        {"url": "https://93.184.215.14/hooks", "description": "x" * 201, "event_types": "month.closed"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert '<p class="error" id="webhook-description-error">Use at most 200 characters.</p>' in html
+    assert 'aria-describedby="webhook-description-error"' in html
+    with organization_context(organization):
+        assert not WebhookEndpoint.objects.exists()
