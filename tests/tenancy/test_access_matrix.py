@@ -98,11 +98,12 @@ REP_PAGES = {
     "oteapp:my_statement": 200,
     "oteapp:my_history": 200,
     "oteapp:my_plan": 200,
+    "oteapp:my_leaderboard": 403,  # this organization does not show reps the leaderboard (the default)
     "oteapp:statement": 302,  # their own: My statement
     "oteapp:statement_print": 200,
     "oteapp:statement_pdf": 200,
 }
-REP_ONLY_PAGES = {"oteapp:my_statement", "oteapp:my_history", "oteapp:my_plan"}
+REP_ONLY_PAGES = {"oteapp:my_statement", "oteapp:my_history", "oteapp:my_plan", "oteapp:my_leaderboard"}
 # Another rep's statement is 404 for a rep: it does not exist for them.
 OTHER_REPS_STATEMENT = {"oteapp:statement", "oteapp:statement_print", "oteapp:statement_pdf"}
 
