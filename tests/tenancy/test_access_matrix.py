@@ -46,6 +46,7 @@ MINIMUM_LEVEL = {
     "oteapp:plans_draft_save": MANAGER,
     "oteapp:plans_draft_upload": MANAGER,
     "oteapp:plans_draft_edited": MANAGER,
+    "oteapp:plans_draft_rename": MANAGER,
     "oteapp:plans_draft_delete": MANAGER,
     "oteapp:plans_draft_apply": ADMIN,  # it changes the configuration
     "oteapp:advisor_summary": MANAGER,
@@ -327,6 +328,7 @@ def test_routes_with_object_ids_are_covered():
         "accounts:member_remove",
         "accounts:invitation_resend",
         "accounts:invitation_revoke",
+        "oteapp:plans_draft_rename",
         "oteapp:plans_draft_delete",
         "oteapp:plans_draft_apply",
     } <= {r.name for r in OBJECT_ROUTES}
