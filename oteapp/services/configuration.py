@@ -33,6 +33,7 @@ from oteapp.files.configuration import (
 from oteapp.jobs.snapshots import snapshots_refresh_request
 from oteapp.models import AuditEvent, OrganizationSettings, Rep, SalesRole
 from oteapp.selectors import config_from_models, configuration_version, role_reps
+from oteapp.services.audit import audit_changes, audit_events_create
 
 ACTION_CONFIG_UPDATE = "config_update"
 ACTION_WHATIF_APPLY = "whatif_apply"
@@ -272,18 +273,7 @@ def _write(
                 changed_fields.update(entry[1] for entry in audit[before:])
         if changed_roles:
             SalesRole.objects.bulk_update(changed_roles, sorted(changed_fields))
-        events = AuditEvent.objects.bulk_create(
-            AuditEvent(
-                organization=organization,
-                actor=actor,
-                action=action,
-                subject=subject[:200],
-                field=field,
-                old_value=old,
-                new_value=new,
-            )
-            for subject, field, old, new in audit
-        )
+        events = audit_events_create(organization=organization, actor=actor, action=action, changes=audit)
     if events:
         snapshots_refresh_request(organization=organization, months=None)
     return events
@@ -357,17 +347,12 @@ def role_create(*, organization: Organization, actor: User | None, key: str, nam
             raise ConfigurationError(f"A role with the key {key!r} already exists.")
         position = max((role.position for role in roles.values()), default=-1) + 1
         role = SalesRole.objects.create(organization=organization, key=key, name=name, kind=kind, position=position)
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                organization=organization,
-                actor=actor,
-                action=ACTION_CONFIG_UPDATE,
-                subject=name,
-                field=field,
-                old_value="",
-                new_value=value,
-            )
-            for field, value in (("key", key), ("kind", kind))
+        audit_changes(
+            organization=organization,
+            actor=actor,
+            action=ACTION_CONFIG_UPDATE,
+            subject=name,
+            changes=[("key", "", key), ("kind", "", kind)],
         )
     snapshots_refresh_request(organization=organization, months=None)
     return role
@@ -487,18 +472,7 @@ def rep_plan_update(
             setattr(rep, name, values[name])
         if changed:
             rep.save(update_fields=changed)
-        events = AuditEvent.objects.bulk_create(
-            AuditEvent(
-                organization=organization,
-                actor=actor,
-                action=ACTION_REP_PLAN,
-                subject=subject[:200],
-                field=field,
-                old_value=old,
-                new_value=new,
-            )
-            for subject, field, old, new in audit
-        )
+        events = audit_events_create(organization=organization, actor=actor, action=ACTION_REP_PLAN, changes=audit)
     if events:
         snapshots_refresh_request(organization=organization, months=None)
     return rep, events

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_safe
 
 from accounts.permissions import CAN_ENTER_ACTUALS, role_required
 from oteapp.selectors import leaderboard, organization_settings_get, rep_safe_leaderboard
-from oteapp.views.common import render_cached_tab
+from oteapp.views.common import render_cached_tab, render_tab
+from oteapp.views.fragments import organization_value_get
 from oteapp.views.performance import period_report
 from oteapp.views.periods import selected_period
 
@@ -24,7 +25,7 @@ def _context(request: HttpRequest, *, rep_safe: bool, own_rep_id: int | None = N
     report = period_report(request, period_choice)
     entries = leaderboard(report)
     return {
-        "active_tab": "leaderboard",
+        "active_tab": "my_leaderboard" if rep_safe else "leaderboard",
         "month_choice": period_choice.month_choice,
         "period_choice": period_choice,
         "currency": report.currency,
@@ -45,17 +46,23 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
 
 
+def reps_see_leaderboard(request: HttpRequest) -> bool:
+    """Whether the organization lets members with the rep access level see the rep-safe board (their navigation
+    shows it then). Cached per data version, as the fiscal year start is."""
+    return organization_value_get(
+        request,
+        name="leaderboard-visible-to-reps",
+        build=lambda: organization_settings_get(organization=request.organization).leaderboard_visible_to_reps,
+    )
+
+
 def rep_leaderboard(request: HttpRequest, *, own_rep_id: int | None) -> HttpResponse:
     """The board as a rep sees it, their own row marked: names, units, quota attainment and status, never earnings.
-    Refused (403) unless the organization lets reps see it. For the rep access level's route."""
-    if not organization_settings_get(organization=request.organization).leaderboard_visible_to_reps:
+    Refused (403) unless the organization lets reps see it. For the rep access level's route (My leaderboard);
+    rendered for each rep, not cached, since it marks their own row."""
+    if not reps_see_leaderboard(request):
         raise PermissionDenied("This organization does not show the leaderboard to reps.")
-    return render_cached_tab(
-        request,
-        TEMPLATE,
-        lambda: _context(request, rep_safe=True, own_rep_id=own_rep_id),
-        page_context={"active_tab": "leaderboard"},
-    )
+    return render_tab(request, TEMPLATE, _context(request, rep_safe=True, own_rep_id=own_rep_id))
 
 
 urlpatterns = [

@@ -21,3 +21,5 @@ REP_TABS = (
     ("my_history", "My history"),
     ("my_plan", "My plan"),
 )
+# Added to REP_TABS when the organization lets reps see the leaderboard (names and attainment, never earnings).
+REP_LEADERBOARD_TAB = ("my_leaderboard", "Leaderboard")

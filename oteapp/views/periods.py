@@ -108,11 +108,15 @@ def _options(months: list[date], chosen: engine.Period, start: int, today: date)
     )
 
 
-def selected_period(request: HttpRequest) -> PeriodChoice:
-    """`?period=` (a month, `YYYY-Qn` or `YYYY-ytd`), else the month of `?month=` (selected_month)."""
+def selected_period(request: HttpRequest, *, year_to_date_by_default: bool = False) -> PeriodChoice:
+    """`?period=` (a month, `YYYY-Qn` or `YYYY-ytd`), else the month of `?month=` (selected_month), or with
+    `year_to_date_by_default` the fiscal year to date that month falls in (a rep's own history reads by year)."""
     start, zone = _settings(request)
     today = organization_today(timezone_name=zone)
     raw = request.GET.get("period", "").strip()
+    if not raw and year_to_date_by_default:
+        fiscal_year, _ = engine.fiscal_quarter_of(selected_month(request).month, start)
+        raw = f"{fiscal_year}-ytd"
     invalid = None
     period = None
     if raw:

@@ -34,11 +34,13 @@ from oteapp.selectors import (
 )
 from oteapp.services.configuration import ConfigurationConflict, ImportPreviewChanged, configuration_import_preview
 from oteapp.services.plan_drafts import (
+    NAME_MAX_LENGTH,
     DraftNameError,
     draft_text,
     plan_draft_apply,
     plan_draft_create,
     plan_draft_delete,
+    plan_draft_rename,
 )
 from oteapp.views import charts
 from oteapp.views.common import (
@@ -138,6 +140,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "comparison": None,
         "compare_errors": [],
         "min_months": engine.MIN_HISTORY_MONTHS,
+        "draft_name_max_length": NAME_MAX_LENGTH,
     }
     context.update(extra)
     return context
@@ -322,6 +325,23 @@ def draft_delete(request: HttpRequest, org_slug: str, draft_id: int) -> HttpResp
     return redirect("oteapp:plans", org_slug=org_slug)
 
 
+@require_POST
+@role_required(CAN_ENTER_ACTUALS)
+def draft_rename(request: HttpRequest, org_slug: str, draft_id: int) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    old_name = draft.name
+    try:
+        draft = plan_draft_rename(
+            organization=request.organization, actor=request.user, draft_id=draft.pk, name=request.POST.get("name", "")
+        )
+    except DraftNameError as refused:
+        messages.error(request, f"The draft keeps its name “{old_name}”: {refused}")
+    else:
+        if draft.name != old_name:
+            messages.success(request, f"Draft “{old_name}” renamed “{draft.name}”.")
+    return redirect("oteapp:plans", org_slug=org_slug)
+
+
 def _confirmation(request: HttpRequest, draft: PlanDraft, *, error: str = "") -> Confirmation:
     preview = configuration_import_preview(organization=request.organization, data=draft_text(draft))
     changes = [
@@ -397,6 +417,7 @@ urlpatterns = [
     path("plans/drafts/save/", draft_save, name="plans_draft_save"),
     path("plans/drafts/upload/", draft_upload, name="plans_draft_upload"),
     path("plans/drafts/edited/", draft_edited, name="plans_draft_edited"),
+    path("plans/drafts/<int:draft_id>/rename/", draft_rename, name="plans_draft_rename"),
     path("plans/drafts/<int:draft_id>/delete/", draft_delete, name="plans_draft_delete"),
     path("plans/drafts/<int:draft_id>/apply/", draft_apply, name="plans_draft_apply"),
 ]

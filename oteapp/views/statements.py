@@ -31,6 +31,9 @@ from oteapp.payouts.services import PayoutError, rep_invite
 from oteapp.selectors import organization_timezone_get, rep_get
 from oteapp.views import charts
 from oteapp.views.common import month_choice_for, render_tab, selected_month
+from oteapp.views.leaderboard import rep_leaderboard
+from oteapp.views.performance import period_report
+from oteapp.views.periods import selected_period
 
 # Managers and above open any rep's statement; a rep their own only (_rep_for).
 CAN_SEE_STATEMENTS = CAN_ENTER_ACTUALS | REP_ONLY
@@ -201,8 +204,10 @@ def history_rows(payout: PayoutMonth, rep_id: int) -> list[engine.Statement]:
 @role_required(REP_ONLY)
 def my_history(request: HttpRequest, org_slug: str) -> HttpResponse:
     rep = _own_rep(request)
-    today = _today(request)
-    payout = payout_month_get(organization=request.organization, month=today.replace(day=1), rep_ids={rep.pk})
+    period_choice = selected_period(request, year_to_date_by_default=True)
+    period = period_report(request, period_choice)
+    this_month = period_choice.today.replace(day=1)
+    payout = payout_month_get(organization=request.organization, month=this_month, rep_ids={rep.pk})
     rows = history_rows(payout, rep.pk)
     months = [row.month for row in rows]
     attainment = charts.attainment_chart(
@@ -226,6 +231,10 @@ def my_history(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
     context = {
         "active_tab": "my_history",
+        "period_choice": period_choice,
+        "month_choice": period_choice.month_choice,
+        # The rep's sums over the period, per role they held in it (SPEC section 14), as Team Performance shows them.
+        "period_rows": [(role, row) for role in period.roles for row in role.reps if row.rep_id == rep.pk],
         "rep": rep,
         "rows": list(reversed(rows)),
         "attainment_chart": attainment,
@@ -254,6 +263,13 @@ def my_plan(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render_tab(request, PLAN, context)
 
 
+@require_safe
+@open_to_reps
+@role_required(REP_ONLY)
+def my_leaderboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return rep_leaderboard(request, own_rep_id=_own_rep(request).pk)
+
+
 @csrf_exempt  # RFC 8058 one-click: mail providers POST without a session or CSRF token; the signed link is the key
 @require_http_methods(["GET", "HEAD", "POST"])
 def statement_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -276,6 +292,7 @@ urlpatterns = [
     path("me/statement/", my_statement, name="my_statement"),
     path("me/history/", my_history, name="my_history"),
     path("me/plan/", my_plan, name="my_plan"),
+    path("me/leaderboard/", my_leaderboard, name="my_leaderboard"),
 ]
 
 # Outside /o/<slug>/, whose middleware requires a login: mounted in config/urls.py.

@@ -48,15 +48,21 @@ def test_backtest_optimize_save_compare_and_apply(new_page, organization, screen
     assert_no_axe_violations(page)
     screenshot(page, "plan-lab-compare")
 
+    page.locator(".draft-rename summary").click()
+    page.get_by_label("New name").fill("Cap at 15%, reviewed")
+    page.get_by_role("button", name="Rename", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("Draft “Cap at 15%” renamed “Cap at 15%, reviewed”.")
+    assert_no_axe_violations(page)
+
     page.get_by_role("link", name="Review and apply").click()
-    expect(page.get_by_role("heading", name="Apply the draft “Cap at 15%”?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Apply the draft “Cap at 15%, reviewed”?")).to_be_visible()
     expect(page.locator(".change-table")).to_contain_text("role closer · monthly quota")
     assert_no_axe_violations(page)
     screenshot(page, "plan-lab-apply-confirm")
 
     before = SalesRole.unscoped.get(organization=organization, key="closer").commission_rate
     page.get_by_role("button", name="Apply this plan").click()
-    expect(page.locator(".messages")).to_contain_text("Draft “Cap at 15%” applied")
+    expect(page.locator(".messages")).to_contain_text("Draft “Cap at 15%, reviewed” applied")
     after = SalesRole.unscoped.get(organization=organization, key="closer").commission_rate
     assert after != before and after < Decimal("0.10")
     assert AuditEvent.unscoped.filter(organization=organization, action="plan_draft_apply").exists()

@@ -12,7 +12,7 @@ from django.core import mail
 
 from accounts.models import MemberRole, Membership
 from accounts.tenancy import organization_context
-from oteapp.models import Rep
+from oteapp.models import OrganizationSettings, Rep
 from oteapp.payouts.services import adjustment_add
 from tests.e2e.axe import assert_no_axe_violations
 from tests.e2e.conftest import LAPTOP, PHONE, assert_no_horizontal_overflow
@@ -99,6 +99,36 @@ def test_a_rep_accepts_a_real_invitation_and_sees_only_their_own_pay(new_page, l
             docs_screenshot(rep_page, f"rep-{name}-{width}")
     rep_page.set_viewport_size(LAPTOP)
     assert "$2,000.00 (recoverable from later earnings)" in rep_page.goto(f"/o/{slug}/me/plan/").text()
+
+    # My history by period: the year to date by default, a quarter picked in the selector (an htmx swap).
+    rep_page.goto(f"/o/{slug}/me/history/?month=2026-10")
+    assert rep_page.get_by_role("heading", name=re.compile("2026 to date")).is_visible()
+    rep_page.get_by_label("Period").select_option("2026-Q3")
+    rep_page.wait_for_url(re.compile(r"period=2026-Q3"))
+    figures = rep_page.get_by_role("table", name=re.compile("Your figures for Q3 2026"))
+    assert "Closers" in figures.inner_text() and "9" in figures.inner_text()  # 1 deal in August, 8 in September
+    assert_no_axe_violations(rep_page)
+
+    # The rep-safe leaderboard joins the rep's navigation once the organization allows it.
+    OrganizationSettings.unscoped.filter(organization=organization).update(leaderboard_visible_to_reps=True)
+    rep_page.goto(f"/o/{slug}/me/statement/")
+    nav.get_by_role("link", name="Leaderboard").click()
+    rep_page.wait_for_url(re.compile(rf"/o/{slug}/me/leaderboard/"))
+    # Opened from December's statement: no actuals yet, and the way to the latest month that has them.
+    assert "No actuals for December 2026 yet" in rep_page.locator("main").inner_text()
+    assert rep_page.get_by_role("link", name="Enter actuals").count() == 0
+    rep_page.get_by_role("link", name="October 2026").click()
+    rep_page.wait_for_url(re.compile(r"period=2026-10"))
+    board = rep_page.locator("table.leaderboard").inner_text()
+    assert "Ana (you)" in board and "Zed" in board and "$" not in board
+    for width, viewport in (("desktop", LAPTOP), ("phone", PHONE)):
+        rep_page.set_viewport_size(viewport)
+        rep_page.reload()
+        assert_no_axe_violations(rep_page)
+        if width == "phone":
+            assert_no_horizontal_overflow(rep_page)
+        docs_screenshot(rep_page, f"rep-leaderboard-{width}")
+    rep_page.set_viewport_size(LAPTOP)
 
     assert rep_page.goto(f"/o/{slug}/statements/{bo.pk}/?month=2026-09").status == 404
     refused = rep_page.goto(f"/o/{slug}/performance/")

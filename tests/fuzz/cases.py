@@ -643,6 +643,23 @@ def check_plans_draft_delete(world: World, request: Request, sent: Sent) -> None
     assert not PlanDraft.unscoped.filter(pk=request.context["draft"].pk).exists()
 
 
+def draw_plans_draft_rename(world: World, data: st.DataObject) -> Request:
+    draft = _world_draft(world)
+    draft_id = data.draw(st.sampled_from([draft.pk, draft.pk, NO_SUCH_ID]), label="draft id")
+    return Request(
+        org_path(world, f"plans/drafts/{draft_id}/rename/"),
+        mutated(data, {"name": "Renamed plan"}, {"name": texts_typed("Renamed plan", "Another")}),
+        context={"draft": draft},
+    )
+
+
+def check_plans_draft_rename(world: World, request: Request, sent: Sent) -> None:
+    from oteapp.models import PlanDraft
+
+    name = " ".join(str(sent.posted.get("name", "")).split())
+    assert PlanDraft.unscoped.get(pk=request.context["draft"].pk).name == name
+
+
 def draw_plans_draft_apply(world: World, data: st.DataObject) -> Request:
     from django.core import signing
 
@@ -1090,6 +1107,7 @@ CASES: dict[str, Case] = {
     "oteapp:plans_draft_save": Case(draw_plans_draft_save, check_plans_draft_saved),
     "oteapp:plans_draft_upload": Case(draw_plans_draft_upload, check_plans_draft_saved, encodings=FILE_ENCODINGS),
     "oteapp:plans_draft_edited": Case(draw_plans_draft_edited, check_plans_draft_edited),
+    "oteapp:plans_draft_rename": Case(draw_plans_draft_rename, check_plans_draft_rename),
     "oteapp:plans_draft_delete": Case(draw_plans_draft_delete, check_plans_draft_delete),
     "oteapp:plans_draft_apply": Case(draw_plans_draft_apply, check_plans_draft_apply),
     # No key in tests: the summary is off, and says so; nothing is stored either way.

@@ -8,9 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import caches
-from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import MemberRole, Membership
@@ -18,7 +16,6 @@ from accounts.tenancy import organization_context
 from oteapp import engine
 from oteapp.models import OrganizationSettings, Rep
 from oteapp.selectors import leaderboard, period_report_get, rep_safe_leaderboard
-from oteapp.views.leaderboard import rep_leaderboard
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create, team_bulk_create
 
 pytestmark = pytest.mark.django_db
@@ -139,29 +136,51 @@ def test_viewers_have_no_leaderboard(client, organization):
     assert "/leaderboard/" not in client.get(f"/o/{organization.slug}/performance/").content.decode()
 
 
-def rep_request(organization, user, path: str):
-    request = RequestFactory().get(path)
-    request.organization = organization
-    request.user = user
-    request.htmx = False
+@pytest.fixture
+def ana_client(client, organization, quarter):
+    """Ana, signed in with the rep access level and linked to her rep."""
+    user = UserFactory()
     with organization_context(organization):
-        request.membership = Membership.objects.get(organization=organization, user=user)
-    return request
+        membership = Membership.objects.create(organization=organization, user=user, role=MemberRole.REP)
+        Rep.objects.filter(pk=quarter["Ana"].pk).update(membership=membership)
+    client.force_login(user)
+    return client
 
 
-def test_the_rep_safe_board_shows_names_and_attainment_never_earnings(owner, organization, quarter):
-    request = rep_request(organization, owner, f"/o/{organization.slug}/leaderboard/?period=2026-Q3")
-    with organization_context(organization), pytest.raises(PermissionDenied):
-        rep_leaderboard(request, own_rep_id=quarter["Ana"].pk)  # the organization has not allowed it
+def test_reps_see_the_rep_safe_board_only_when_the_organization_allows_it(ana_client, organization):
+    statement = page(ana_client, organization, "me/statement/")
+    assert "/me/leaderboard/" not in statement
+    assert ana_client.get(f"/o/{organization.slug}/me/leaderboard/").status_code == 403
 
     OrganizationSettings.unscoped.filter(organization=organization).update(leaderboard_visible_to_reps=True)
-    caches["fragments"].clear()
-    with organization_context(organization):
-        organization.refresh_from_db()
-        body = rep_leaderboard(request, own_rep_id=quarter["Ana"].pk).content.decode()
+
+    assert f'href="/o/{organization.slug}/me/leaderboard/' in page(ana_client, organization, "me/statement/")
+    body = page(ana_client, organization, "me/leaderboard/?period=2026-Q3")
     table = body[body.index('<table class="leaderboard">') : body.index("</table>")]
     assert "Ana <small>(you)</small>" in table and "100.0%" in table and "Eli" in table
     assert "$" not in table and "Earnings" not in table and "OTE attainment" not in table
+    # Its period selector stays on the rep's board.
+    assert f'action="/o/{organization.slug}/me/leaderboard/"' in body
+
+
+def test_a_rep_reads_their_own_period_figures_on_my_history(ana_client, organization, quarter):
+    body = page(ana_client, organization, "me/history/?period=2026-Q3")
+
+    with organization_context(organization):
+        report = period_report_get(
+            organization=organization, period=engine.parse_period("2026-Q3", as_of=date(2026, 12, 4))
+        )
+    ana = next(rep for rep in report.role("closer").reps if rep.rep_id == quarter["Ana"].pk)
+    panel = body[body.index('id="period-title"') : body.index("</section>")]
+    assert "Q3 2026 (Jul\N{EN DASH}Sep)" in panel and "selected>Q3 2026 (Jul\N{EN DASH}Sep)</option>" in body
+    assert f"{ana.quota_attainment * 100:.1f}%" in panel and f"{ana.ote_attainment * 100:.1f}%" in panel
+    assert f"${ana.earnings:,.2f}" in panel and ">10 <small" in panel  # 5 deals in August and 5 in September
+    assert "Ben" not in body and "Eli" not in body
+
+
+def test_my_history_opens_on_the_year_to_date(ana_client, organization):
+    body = page(ana_client, organization, "me/history/?month=2026-10")
+    assert "selected>2026 to date (Jan\N{EN DASH}" in body
 
 
 # --- queries constant in months and reps ---------------------------------------------------------------------

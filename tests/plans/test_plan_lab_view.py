@@ -162,3 +162,19 @@ def test_a_deeply_nested_file_is_refused_clearly(owner_client, history):
     assert response.status_code == 422
     assert "nested too deeply" in response.content.decode()
     assert not PlanDraft.unscoped.exists()
+
+
+def test_a_draft_is_renamed_from_the_list_and_a_taken_name_is_refused(owner_client, history):
+    with organization_context(history):
+        document = plan_document(organization=history, config=organization_config_get(organization=history))
+        first = PlanDraft.objects.create(organization=history, name="First", configuration=document)
+        PlanDraft.objects.create(organization=history, name="Second", configuration=document)
+
+    page = owner_client.post(url(history, f"drafts/{first.pk}/rename/"), {"name": "  Cap   at 15% "}, follow=True)
+    assert "Draft “First” renamed “Cap at 15%”." in page.content.decode()
+    assert PlanDraft.unscoped.get(pk=first.pk).name == "Cap at 15%"
+    assert AuditEvent.unscoped.filter(organization=history, action="plan_draft_rename").count() == 1
+
+    page = owner_client.post(url(history, f"drafts/{first.pk}/rename/"), {"name": "Second"}, follow=True)
+    assert "The draft keeps its name “Cap at 15%”: A draft named “Second” already exists" in page.content.decode()
+    assert PlanDraft.unscoped.get(pk=first.pk).name == "Cap at 15%"

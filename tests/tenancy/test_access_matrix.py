@@ -47,6 +47,7 @@ MINIMUM_LEVEL = {
     "oteapp:plans_draft_save": MANAGER,
     "oteapp:plans_draft_upload": MANAGER,
     "oteapp:plans_draft_edited": MANAGER,
+    "oteapp:plans_draft_rename": MANAGER,
     "oteapp:plans_draft_delete": MANAGER,
     "oteapp:plans_draft_apply": ADMIN,  # it changes the configuration
     "oteapp:advisor_summary": MANAGER,
@@ -107,11 +108,12 @@ REP_PAGES = {
     "oteapp:my_statement": 200,
     "oteapp:my_history": 200,
     "oteapp:my_plan": 200,
+    "oteapp:my_leaderboard": 403,  # this organization does not show reps the leaderboard (the default)
     "oteapp:statement": 302,  # their own: My statement
     "oteapp:statement_print": 200,
     "oteapp:statement_pdf": 200,
 }
-REP_ONLY_PAGES = {"oteapp:my_statement", "oteapp:my_history", "oteapp:my_plan"}
+REP_ONLY_PAGES = {"oteapp:my_statement", "oteapp:my_history", "oteapp:my_plan", "oteapp:my_leaderboard"}
 # Another rep's statement is 404 for a rep: it does not exist for them.
 OTHER_REPS_STATEMENT = {"oteapp:statement", "oteapp:statement_print", "oteapp:statement_pdf"}
 
@@ -344,6 +346,7 @@ def test_routes_with_object_ids_are_covered():
         "accounts:member_remove",
         "accounts:invitation_resend",
         "accounts:invitation_revoke",
+        "oteapp:plans_draft_rename",
         "oteapp:plans_draft_delete",
         "oteapp:plans_draft_apply",
     } <= {r.name for r in OBJECT_ROUTES}
