@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
 from oteapp import engine
+from oteapp.engine.report import build
 from oteapp.models import (
     AuditEvent,
     DigestDelivery,
@@ -199,8 +200,8 @@ def rep_months(actuals: QuerySet[MonthlyActual]) -> Iterator[tuple[int, date, en
     for org_id, month, rep_id, name, role_key, start, deals, meetings, team_deals, revenue in actuals.values_list(
         *ACTUALS_FIELDS
     ):
-        yield org_id, month, engine.RepMonth(
-            rep_id=rep_id, name=name, role_key=role_key, start_date=start,
+        yield org_id, month, build(
+            engine.RepMonth, rep_id=rep_id, name=name, role_key=role_key, start_date=start,
             deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
         )
 
@@ -752,11 +753,13 @@ def backtest_history_get(*, organization: Organization, months: int) -> Backtest
         rows = MonthlyActual.objects.filter(organization=organization, month__in=chosen).values_list(
             "month", "rep_id", "deals", "meetings", "team_deals", "revenue"
         )
+        # Every field given, so build() skips the frozen dataclass's per-field __setattr__ (half the loading
+        # time of a long history; bench/FINDINGS.md).
         for month, rep_id, deals, meetings, team_deals, revenue in rows:
             name, role_key, start = reps[rep_id]
             by_month[month].append(
-                engine.RepMonth(
-                    rep_id=rep_id, name=name, role_key=role_key, start_date=start,
+                build(
+                    engine.RepMonth, rep_id=rep_id, name=name, role_key=role_key, start_date=start,
                     deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
                 )
             )

@@ -1,6 +1,7 @@
 """Backtest: a candidate plan run through the engine over months of real actuals (SPEC section 15).
 
-Each month is ``compute_report`` of the candidate configuration on that month's actuals, nothing else: comp is
+Each month is ``compute_report`` of the candidate configuration on that month's actuals (its figures: the
+insights, which no backtest figure reads, are left out), nothing else: comp is
 base + commission (adjustments are not performance), revenue is SPEC section 4's, EBITDA subtracts the
 candidate's operating expenses once per month.
 """
@@ -191,10 +192,11 @@ def backtest_reports(reports: Iterable[Report]) -> Backtest:
 
 
 def backtest_month_reports(config: OrgConfig, history: Sequence[MonthActuals]) -> list[Report]:
-    """Each month's report of ``config`` on the history, in month order (validating the plan once)."""
+    """Each month's report of ``config`` on the history, in month order (validating the plan once), without
+    insights."""
     validate_plan(config)
     return [
-        compute_report(config=config, month=month.month, actuals=month.actuals)
+        compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
         for month in sorted(history, key=lambda month: month.month)
     ]
 
@@ -206,7 +208,7 @@ def backtest(config: OrgConfig, history: Sequence[MonthActuals]) -> Backtest:
     validate_plan(config)
     # One report at a time: a month's report is dropped once its figures are taken.
     return backtest_reports(
-        compute_report(config=config, month=month.month, actuals=month.actuals)
+        compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
         for month in sorted(history, key=lambda month: month.month)
     )
 
