@@ -250,23 +250,24 @@ SELECT organization_id, month, id, frozen_at, report, config FROM oteapp_monthly
 WHERE organization_id = ANY(%(orgs)s::bigint[]) AND month >= %(first)s
 """
 # The columns of selectors.ACTUALS_FIELDS and EMPLOYED_REP_FIELDS. The organizations are repeated on every
-# joined table so that PostgreSQL reads only theirs, by index.
-_ACTUALS_SQL = """
+# joined table so that PostgreSQL reads only theirs, by index. The batch's actuals rows are read first, as a
+# MATERIALIZED common table expression (one walk of the organization-and-month index), and the reps joined to
+# them: left to itself, PostgreSQL underestimates the rows of the open month, probes the unique index once per
+# rep with the whole organization array (an index descent per organization and rep), and the batch's time grows
+# with the table (bench/FINDINGS.md, 2026-12-05).
+_ACTUALS_SELECT = """
+WITH a AS MATERIALIZED (
+    SELECT organization_id, month, rep_id, deals, meetings, team_deals, revenue FROM oteapp_monthlyactual
+    WHERE organization_id = ANY(%(orgs)s::bigint[]) AND {months}
+)
 SELECT a.organization_id, a.month, a.rep_id, p.name, r.key, p.start_date, a.deals, a.meetings, a.team_deals, a.revenue
-FROM oteapp_monthlyactual a
+FROM a
 JOIN oteapp_rep p ON p.id = a.rep_id
 JOIN oteapp_salesrole r ON r.id = p.role_id
-WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month = ANY(%(months)s::date[])
-  AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
+WHERE p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
 """
-_ACTUALS_OPEN_SQL = """
-SELECT a.organization_id, a.month, a.rep_id, p.name, r.key, p.start_date, a.deals, a.meetings, a.team_deals, a.revenue
-FROM oteapp_monthlyactual a
-JOIN oteapp_rep p ON p.id = a.rep_id
-JOIN oteapp_salesrole r ON r.id = p.role_id
-WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month >= %(first)s
-  AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
-"""
+_ACTUALS_SQL = _ACTUALS_SELECT.format(months="month = ANY(%(months)s::date[])")
+_ACTUALS_OPEN_SQL = _ACTUALS_SELECT.format(months="month >= %(first)s")
 # Each rep's own plan figures (selectors.REP_PLAN_FIELDS) come with it: the open months' configuration holds them.
 _REPS_SQL = """
 SELECT p.organization_id, p.id, p.name, r.key, p.start_date, p.end_date,
