@@ -19,6 +19,7 @@ from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
 from oteapp import engine
 from oteapp.engine.report import build
+from oteapp.gc_pause import gc_paused
 from oteapp.models import (
     AuditEvent,
     DigestDelivery,
@@ -755,14 +756,15 @@ def backtest_history_get(*, organization: Organization, months: int) -> Backtest
         )
         # Every field given, so build() skips the frozen dataclass's per-field __setattr__ (half the loading
         # time of a long history; bench/FINDINGS.md).
-        for month, rep_id, deals, meetings, team_deals, revenue in rows:
-            name, role_key, start = reps[rep_id]
-            by_month[month].append(
-                build(
-                    engine.RepMonth, rep_id=rep_id, name=name, role_key=role_key, start_date=start,
-                    deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
+        with gc_paused():
+            for month, rep_id, deals, meetings, team_deals, revenue in rows:
+                name, role_key, start = reps[rep_id]
+                by_month[month].append(
+                    build(
+                        engine.RepMonth, rep_id=rep_id, name=name, role_key=role_key, start_date=start,
+                        deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
+                    )
                 )
-            )
     history = tuple(
         engine.MonthActuals(month=month, actuals=tuple(sorted(by_month[month], key=_by_name))) for month in chosen
     )

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
+from oteapp.gc_pause import gc_paused
+
 from .calc import compute_report
 from .numbers import ENGINE_CONTEXT, MONEY, RATIO, as_float, div, dsum
 from .report import Report
@@ -195,10 +197,11 @@ def backtest_month_reports(config: OrgConfig, history: Sequence[MonthActuals]) -
     """Each month's report of ``config`` on the history, in month order (validating the plan once), without
     insights."""
     validate_plan(config)
-    return [
-        compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
-        for month in sorted(history, key=lambda month: month.month)
-    ]
+    with gc_paused():
+        return [
+            compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
+            for month in sorted(history, key=lambda month: month.month)
+        ]
 
 
 def backtest(config: OrgConfig, history: Sequence[MonthActuals]) -> Backtest:
@@ -207,10 +210,11 @@ def backtest(config: OrgConfig, history: Sequence[MonthActuals]) -> Backtest:
     Raises PlanError for a plan that cannot be backtested (see validate_plan)."""
     validate_plan(config)
     # One report at a time: a month's report is dropped once its figures are taken.
-    return backtest_reports(
-        compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
-        for month in sorted(history, key=lambda month: month.month)
-    )
+    with gc_paused():
+        return backtest_reports(
+            compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
+            for month in sorted(history, key=lambda month: month.month)
+        )
 
 
 def select_history(history: Sequence[MonthActuals], months: int) -> tuple[MonthActuals, ...]:

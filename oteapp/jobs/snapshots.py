@@ -14,7 +14,6 @@ The rules (docs/jobs.md has the why):
 """
 
 import functools
-import gc
 import logging
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +36,7 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.engine.report import build
+from oteapp.gc_pause import gc_paused
 from oteapp.models import MonthApproval, MonthlyActual, MonthlySnapshot, OrganizationSettings, SalesRole
 from oteapp.months import format_month, parse_month
 from oteapp.selectors import ROLE_FIELDS, SETTINGS_FIELDS, EmployedRep, config_from_models, rep_plan_of
@@ -161,7 +161,7 @@ def _compute(
     """snapshots_compute, or with `wanted=None` the nightly job's months: each organization's open months
     (not over in its timezone) that have actuals, found in the same transaction from the same queries."""
     stats = SnapshotStats()
-    with rls.cross_organization(), transaction.atomic(), _gc_paused():
+    with rls.cross_organization(), transaction.atomic(), gc_paused():
         _lock_organizations(organization_ids)
         inputs = _load(organization_ids=organization_ids, wanted=wanted, now=now)
         with _writer() as writer:
@@ -212,22 +212,6 @@ def _compute(
                         writer.update((snapshot.pk, org_id, month, report_data, config_data, now, frozen_at))
                         stats.updated += 1
     return stats
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch runs: it allocates hundreds of thousands of short-lived,
-    acyclic objects (Decimals, report dicts, decoded JSON), which reference counting frees anyway, and each
-    collection of the oldest generation walks every live object of the process. Anything cyclic left over
-    is collected as usual afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _inputs_for(settings_rows: Iterable[tuple], *, wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
