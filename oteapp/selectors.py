@@ -765,14 +765,9 @@ def backtest_history_get(*, organization: Organization, months: int) -> Backtest
                         deals=deals, meetings=meetings, team_deals=team_deals, revenue=revenue,
                     )
                 )
-    history = tuple(
-        engine.MonthActuals(month=month, actuals=tuple(sorted(by_month[month], key=_by_name))) for month in chosen
-    )
+    # Each month's rows as read: the engine puts a month's rows in its own order.
+    history = tuple(engine.MonthActuals(month=month, actuals=tuple(by_month[month])) for month in chosen)
     return BacktestHistory(config=config, history=history, months_available=len(available))
-
-
-def _by_name(row: engine.RepMonth) -> str:
-    return row.name
 
 
 def plan_optimization_get(
