@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.backtest import BACKTEST_MONTHS
 from bench.common import ROOT
 
 # docs/benchmarks.json's keys, in order, with their units: issue 15's list. A measurement adds its key(s) here.
@@ -41,6 +42,8 @@ KEYS = {
     "digests_s": "s",
     "web_rss_mb": "MB",
     "worker_rss_mb": "MB",
+    "report_compute_s": "s",
+    "backtest_s": "s",
 }
 
 
@@ -63,6 +66,10 @@ def _sum(*values: float | None) -> float | None:
     return None if any(value is None for value in values) else sum(values)
 
 
+def _times(factor: float, value: float | None) -> float | None:
+    return None if value is None else factor * value
+
+
 def _vs_floor(key: str, at_least: float, label: str) -> Target:
     return Target(f"{label}: req/s vs the signed-in floor", lambda r: _ratio(r[key], r["signed_in_floor_rps"]),
                   at_least, False, f"{key} / signed_in_floor_rps")
@@ -77,7 +84,7 @@ def _computed(size: str) -> Target:
     )
 
 
-# Issue 15's targets, ratios within one run.
+# Issue 15's targets and issue 19's backtest, ratios within one run.
 TARGETS = (
     _vs_floor("page_small_rps", 0.75, "Cached Team Performance page, small org"),
     _vs_floor("page_large_rps", 0.75, "Cached Team Performance page, large org"),
@@ -105,6 +112,9 @@ TARGETS = (
     Target("Memory: one gunicorn worker at peak (MB)", lambda r: r["web_rss_mb"], 200.0, True, "web_rss_mb"),
     Target("Memory: one Celery worker process at peak (MB)", lambda r: r["worker_rss_mb"], 250.0, True,
            "worker_rss_mb"),
+    Target("Backtest of 36 months, large org, vs 36 of its one-month reports (issue 19)",
+           lambda r: _ratio(r["backtest_s"], _times(BACKTEST_MONTHS, r["report_compute_s"])), 1.5, True,
+           f"backtest_s / ({BACKTEST_MONTHS} x report_compute_s)"),
 )
 
 
@@ -132,6 +142,13 @@ def _fmt(value: object, places: int = 2) -> str:
     return str(value)
 
 
+def _places(key: str, value: object) -> int:
+    """Seconds to the millisecond, and a few milliseconds (one report) to the microsecond."""
+    if not key.endswith("_s"):
+        return 2
+    return 6 if isinstance(value, float) and value < 0.1 else 3
+
+
 def write(results: dict, *, sections: list[str], docs: Path | None = None) -> tuple[Path, Path]:
     """`results` holds the KEYS (a key not measured is null); `sections` are extra Markdown blocks (load details,
     floors, profile, setup)."""
@@ -152,9 +169,9 @@ def write(results: dict, *, sections: list[str], docs: Path | None = None) -> tu
         "",
         "| key | value | unit |",
         "|---|---:|---|",
-        *[f"| `{key}` | {_fmt(ordered[key], 3 if key.endswith('_s') else 2)} | {KEYS[key]} |" for key in KEYS],
+        *[f"| `{key}` | {_fmt(ordered[key], _places(key, ordered[key]))} | {KEYS[key]} |" for key in KEYS],
         "",
-        "## Targets (issue 15)",
+        "## Targets (issues 15 and 19)",
         "",
         "| target | measured as | ratio / figure | target | result |",
         "|---|---|---:|---:|---|",

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import psutil
 import redis
 
-from bench import api, datagen, edits, imports, jobs, loadgen, profile, report, sqlfloor
+from bench import api, backtest, datagen, edits, imports, jobs, loadgen, profile, report, sqlfloor
 from bench.common import OUT, BenchConfig, MachineWatch, Processes, RssSampler, children_of, log, wait_for_port
 from bench.context import CSRF_SECRET_LENGTH, Bench, Measured
 
@@ -530,6 +530,8 @@ def main() -> int:
         grown = jobs.run_snapshot_growth(cfg, procs, organizations=grown_data.organizations)
         clock.lap("snapshot job, grown")
         # Measurements of their own, each adding its keys (bench/README.md, "Adding a measurement").
+        measured.append(backtest.measure(bench))
+        clock.lap("backtest")
         measured.append(imports.measure(bench))
         clock.lap("actuals import")
         measured.append(api.measure(bench))

@@ -1,6 +1,7 @@
 """Backtest: a candidate plan run through the engine over months of real actuals (SPEC section 15).
 
-Each month is ``compute_report`` of the candidate configuration on that month's actuals, nothing else: comp is
+Each month is ``compute_report`` of the candidate configuration on that month's actuals (its figures: the
+insights, which no backtest figure reads, are left out), nothing else: comp is
 base + commission (adjustments are not performance), revenue is SPEC section 4's, EBITDA subtracts the
 candidate's operating expenses once per month.
 """
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
+
+from oteapp.gc_pause import gc_paused
 
 from .calc import compute_report
 from .numbers import ENGINE_CONTEXT, MONEY, RATIO, as_float, div, dsum
@@ -191,12 +194,14 @@ def backtest_reports(reports: Iterable[Report]) -> Backtest:
 
 
 def backtest_month_reports(config: OrgConfig, history: Sequence[MonthActuals]) -> list[Report]:
-    """Each month's report of ``config`` on the history, in month order (validating the plan once)."""
+    """Each month's report of ``config`` on the history, in month order (validating the plan once), without
+    insights."""
     validate_plan(config)
-    return [
-        compute_report(config=config, month=month.month, actuals=month.actuals)
-        for month in sorted(history, key=lambda month: month.month)
-    ]
+    with gc_paused():
+        return [
+            compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
+            for month in sorted(history, key=lambda month: month.month)
+        ]
 
 
 def backtest(config: OrgConfig, history: Sequence[MonthActuals]) -> Backtest:
@@ -205,10 +210,11 @@ def backtest(config: OrgConfig, history: Sequence[MonthActuals]) -> Backtest:
     Raises PlanError for a plan that cannot be backtested (see validate_plan)."""
     validate_plan(config)
     # One report at a time: a month's report is dropped once its figures are taken.
-    return backtest_reports(
-        compute_report(config=config, month=month.month, actuals=month.actuals)
-        for month in sorted(history, key=lambda month: month.month)
-    )
+    with gc_paused():
+        return backtest_reports(
+            compute_report(config=config, month=month.month, actuals=month.actuals, insights=False)
+            for month in sorted(history, key=lambda month: month.month)
+        )
 
 
 def select_history(history: Sequence[MonthActuals], months: int) -> tuple[MonthActuals, ...]:

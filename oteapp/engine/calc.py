@@ -458,11 +458,13 @@ def compute_report(
     month: date,
     actuals: Sequence[RepMonth],
     active_reps: Sequence[ActiveRep] = (),
+    insights: bool = True,
 ) -> Report:
     """The month's report for the reps that have an actuals row (SPEC sections 3-6).
 
-    Raises ValueError only for an inconsistent input (unknown kind, comp model or role key,
-    duplicate role keys); undefined ratios are None.
+    ``insights=False`` leaves the report's insights empty, for callers that read only its figures (a
+    backtest runs a report per month and plan). Raises ValueError only for an inconsistent input (unknown
+    kind, comp model or role key, duplicate role keys); undefined ratios are None.
     """
     with localcontext(ENGINE_CONTEXT):
         _validate(config)
@@ -482,7 +484,7 @@ def compute_report(
             plan = _RolePlan(role, config)
             role_reports.append(plan.report([plan.rep(row, month, closer_deals_total) for row in rows_of[role.key]]))
         summary = summary_for(config, role_reports)
-        insights = build_insights(config=config, roles=role_reports, summary=summary)
+        found = build_insights(config=config, roles=role_reports, summary=summary) if insights else ()
 
         reported_ids = {row.rep_id for row in actuals}
         role_order = {key: index for index, key in enumerate(roles_by_key)}
@@ -496,6 +498,6 @@ def compute_report(
             currency=config.currency,
             summary=summary,
             roles=tuple(role_reports),
-            insights=insights,
+            insights=found,
             missing_actuals=tuple(missing),
         )

@@ -32,6 +32,8 @@ from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
+from oteapp.gc_pause import gc_paused
+
 from .backtest import Backtest, backtest_month_reports, backtest_reports, select_history
 from .calc import annual_base
 from .numbers import ENGINE_CONTEXT, MONEY, ONE, RATIO, UNITS, ZERO, as_float, dec
@@ -299,7 +301,7 @@ def optimize(
     (naming the field) for a bad input, InsufficientHistoryError for fewer than MIN_HISTORY_MONTHS months with
     actuals, PlanError when the plan in force cannot be backtested. Base pay alone above the cap is a result
     (binding ``base_pay``, nothing proposed), not an error."""
-    with localcontext(ENGINE_CONTEXT):
+    with localcontext(ENGINE_CONTEXT), gc_paused():
         return _optimize(config=config, history=history, targets=targets, share=share, cap=cap, months=months)
 
 

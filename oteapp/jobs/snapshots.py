@@ -14,7 +14,6 @@ The rules (docs/jobs.md has the why):
 """
 
 import functools
-import gc
 import logging
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +36,7 @@ from accounts.models import Organization, User
 from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.engine.report import build
+from oteapp.gc_pause import gc_paused
 from oteapp.models import (
     MonthApproval,
     MonthlyActual,
@@ -169,7 +169,7 @@ def _compute(
     """snapshots_compute, or with `wanted=None` the nightly job's months: each organization's open months
     (not over in its timezone) that have actuals, found in the same transaction from the same queries."""
     stats = SnapshotStats()
-    with rls.cross_organization(), transaction.atomic(), _gc_paused():
+    with rls.cross_organization(), transaction.atomic(), gc_paused():
         _lock_organizations(organization_ids)
         inputs = _load(organization_ids=organization_ids, wanted=wanted, now=now)
         with _writer() as writer:
@@ -222,22 +222,6 @@ def _compute(
     return stats
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch runs: it allocates hundreds of thousands of short-lived,
-    acyclic objects (Decimals, report dicts, decoded JSON), which reference counting frees anyway, and each
-    collection of the oldest generation walks every live object of the process. Anything cyclic left over
-    is collected as usual afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _inputs_for(settings_rows: Iterable[tuple], *, wanted: dict[int, set[date]] | None, now: datetime) -> _Inputs:
     settings_of = {row.organization_id: row for row in map(_SettingsRow._make, settings_rows)}
     today_of = {org_id: organization_today(timezone_name=row.timezone, now=now) for org_id, row in settings_of.items()}
@@ -258,23 +242,24 @@ SELECT organization_id, month, id, frozen_at, report, config FROM oteapp_monthly
 WHERE organization_id = ANY(%(orgs)s::bigint[]) AND month >= %(first)s
 """
 # The columns of selectors.ACTUALS_FIELDS and EMPLOYED_REP_FIELDS. The organizations are repeated on every
-# joined table so that PostgreSQL reads only theirs, by index.
-_ACTUALS_SQL = """
+# joined table so that PostgreSQL reads only theirs, by index. The batch's actuals rows are read first, as a
+# MATERIALIZED common table expression (one walk of the organization-and-month index), and the reps joined to
+# them: left to itself, PostgreSQL underestimates the rows of the open month, probes the unique index once per
+# rep with the whole organization array (an index descent per organization and rep), and the batch's time grows
+# with the table (bench/FINDINGS.md, 2026-12-05).
+_ACTUALS_SELECT = """
+WITH a AS MATERIALIZED (
+    SELECT organization_id, month, rep_id, deals, meetings, team_deals, revenue FROM oteapp_monthlyactual
+    WHERE organization_id = ANY(%(orgs)s::bigint[]) AND {months}
+)
 SELECT a.organization_id, a.month, a.rep_id, p.name, r.key, p.start_date, a.deals, a.meetings, a.team_deals, a.revenue
-FROM oteapp_monthlyactual a
+FROM a
 JOIN oteapp_rep p ON p.id = a.rep_id
 JOIN oteapp_salesrole r ON r.id = p.role_id
-WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month = ANY(%(months)s::date[])
-  AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
+WHERE p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
 """
-_ACTUALS_OPEN_SQL = """
-SELECT a.organization_id, a.month, a.rep_id, p.name, r.key, p.start_date, a.deals, a.meetings, a.team_deals, a.revenue
-FROM oteapp_monthlyactual a
-JOIN oteapp_rep p ON p.id = a.rep_id
-JOIN oteapp_salesrole r ON r.id = p.role_id
-WHERE a.organization_id = ANY(%(orgs)s::bigint[]) AND a.month >= %(first)s
-  AND p.organization_id = ANY(%(orgs)s::bigint[]) AND r.organization_id = ANY(%(orgs)s::bigint[])
-"""
+_ACTUALS_SQL = _ACTUALS_SELECT.format(months="month = ANY(%(months)s::date[])")
+_ACTUALS_OPEN_SQL = _ACTUALS_SELECT.format(months="month >= %(first)s")
 # Each rep's own plan figures (selectors.REP_PLAN_FIELDS) come with it: the open months' configuration holds them.
 _REPS_SQL = """
 SELECT p.organization_id, p.id, p.name, r.key, p.start_date, p.end_date,

@@ -62,13 +62,14 @@ def _from_history(request: HttpRequest) -> list[Recommendation]:
     history = engine.select_history(loaded.history, engine.DEFAULT_MONTHS)
     if not history:
         return []
-    current = engine.backtest(loaded.config, history)
-    months = Decimal(len(history))
-    found = []
     try:
         result = engine.optimize(config=loaded.config, history=loaded.history)
     except (engine.OptimizerInputError, engine.PlanError):
         result = None
+    # The optimizer backtests the plan in force over the same months: its result is that backtest.
+    current = result.current if result is not None else engine.backtest(loaded.config, history)
+    months = Decimal(len(history))
+    found = []
     if result is not None and result.proposed is not None:
         effect = (result.proposed.total.ebitda - result.current.total.ebitda) / months
         found.append(
@@ -93,7 +94,7 @@ def _from_history(request: HttpRequest) -> list[Recommendation]:
             config = candidate_config(organization=request.organization, data=draft.configuration)
         except ConfigImportError:
             continue
-        candidate = engine.backtest(config, history)
+        candidate = current if config == loaded.config else engine.backtest(config, history)
         found.append(
             Recommendation(
                 title=f"Adopt the draft “{draft.name}”",

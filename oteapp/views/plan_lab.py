@@ -104,7 +104,9 @@ def _comparison(request: HttpRequest, drafts: list[PlanDraft], months: int) -> t
         except ConfigImportError as refused:
             errors.append(f"{draft.name} cannot be backtested: {refused.errors[0]}")
             continue
-        columns.append(Column(draft.name, engine.backtest(config, history), draft))
+        # A draft equal to the plan in force (e.g. once applied) has its backtest already.
+        backtest = columns[0].backtest if config == loaded.config else engine.backtest(config, history)
+        columns.append(Column(draft.name, backtest, draft))
     month_labels = tuple(month.month for month in history)
     chart = charts.ratio_chart(
         chart_id="plan-lab-chart",

@@ -80,3 +80,13 @@ def test_build_makes_the_same_frozen_instance_as_the_constructor(cls):
     values.pop(next(iter(values)))
     with pytest.raises(TypeError):
         build(cls, **values)  # short of a field: through __init__, which refuses
+
+
+def test_a_report_without_insights_has_the_same_figures():
+    """What a backtest computes for each month: the report's figures, without the insights none of them reads."""
+    config, actuals = worked_example_config(), worked_example_actuals()
+    full = compute_report(config=config, month=WORKED_EXAMPLE_MONTH, actuals=actuals)
+    figures = compute_report(config=config, month=WORKED_EXAMPLE_MONTH, actuals=actuals, insights=False)
+    assert full.insights
+    assert figures.insights == ()
+    assert (figures.summary, figures.roles, figures.missing_actuals) == (full.summary, full.roles, full.missing_actuals)
