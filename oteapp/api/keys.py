@@ -22,6 +22,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts import rls
 from accounts.models import Organization, User
+from accounts.text import text_problem
 from oteapp.models import ApiKey, ApiKeyScope
 from oteapp.services.audit import audit_changes
 
@@ -55,6 +56,8 @@ def api_key_create(*, organization: Organization, actor: User | None, name: str,
     errors: dict[str, str] = {}
     if not name or len(name) > MAX_NAME_LENGTH:
         errors["name"] = f"Enter a name of 1 to {MAX_NAME_LENGTH} characters, e.g. the system that will use it."
+    elif problem := text_problem(name):
+        errors["name"] = f"The name {problem}."
     elif ApiKey.objects.filter(organization=organization, name__iexact=name, revoked_at__isnull=True).exists():
         errors["name"] = f"There is already an active key named {name}."
     if scope not in ApiKeyScope.values:

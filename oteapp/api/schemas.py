@@ -2,12 +2,27 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from accounts.text import text_problem
 
 Number = float | None  # the report's figures: rounded as SPEC section 6 says, null when undefined
+
+
+def _storable(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise PydanticCustomError("unstorable_text", f"the text {problem}")
+    return value
+
+
+# Text that reaches the database as it is: NUL and lone surrogates are refused here (422 naming the field), as the
+# pages' forms and the file importers refuse them, instead of failing the save.
+StoredText = Annotated[str, AfterValidator(_storable)]
 
 
 class Problem(Schema):
@@ -112,9 +127,9 @@ class RepPage(Schema):
 
 class RepCreate(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: str
-    role: str = Field(description="the role's key")
-    email: str = ""
+    name: StoredText
+    role: StoredText = Field(description="the role's key")
+    email: StoredText = ""
     start_date: date | None = None
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from accounts.text import text_problem
 from oteapp.models import WebhookEndpoint, WebhookEvent, WebhookEventType
 from oteapp.services.audit import audit_changes
 from oteapp.webhooks.addresses import AddressRefused, public_address, webhook_url_check
@@ -36,7 +37,8 @@ def webhook_endpoint_create(
     """A new endpoint with its own signing secret; raises ValidationError per field."""
     url, description = url.strip(), " ".join(description.split())
     errors: dict[str, str] = {}
-    problem = webhook_url_problem(url)
+    unstorable = text_problem(url)
+    problem = f"The address {unstorable}." if unstorable else webhook_url_problem(url)
     if problem:
         errors["url"] = problem
     unknown = set(event_types) - set(WebhookEventType.values)
@@ -44,6 +46,8 @@ def webhook_endpoint_create(
         errors["event_types"] = "Choose at least one event."
     if len(description) > 200:
         errors["description"] = "Use at most 200 characters."
+    elif described := text_problem(description):
+        errors["description"] = f"The description {described}."
     if WebhookEndpoint.objects.filter(organization=organization).count() >= MAX_ENDPOINTS:
         errors["url"] = f"An organization has at most {MAX_ENDPOINTS} endpoints; delete one first."
     if errors:

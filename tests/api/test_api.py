@@ -121,6 +121,20 @@ def test_a_duplicate_rep_name_or_an_unknown_role_names_the_field(api, organizati
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "name"
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"name": "Ana\u0000", "role": "closer"}, "name"), ({"name": "\ud800", "role": "closer"}, "name"),
+     ({"name": "Bea", "role": "clo\u0000ser"}, "role"), ({"name": "Cy", "role": "closer", "email": "\u0000"}, "email")],
+)
+def test_text_the_database_cannot_store_is_refused_naming_the_field(api, organization, body, field):
+    response = api.send("post", "/api/v1/reps", json.dumps(body))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+    assert response.json()["errors"][0]["detail"].startswith("the text must not contain")
+    with organization_context(organization):
+        assert not Rep.objects.exists()
+
+
 def test_a_rep_is_ended_and_given_a_plan(api, organization):
     rep = rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
     response = api.send("patch", f"/api/v1/reps/{rep.pk}", {"end_date": "2026-11-30", "plan": {"annual_ote": "90000"}})

@@ -230,3 +230,18 @@ def test_a_refused_endpoint_shows_why_beside_the_field_and_stores_nothing(owner_
     assert 'aria-describedby="webhook-description-error"' in html
     with organization_context(organization):
         assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"url": "https://93.184.215.14/\x00"}, "url"), ({"description": "CRM\x00"}, "description")],
+)
+def test_text_the_database_cannot_store_is_refused_beside_its_field(owner_client, organization, fields, field):
+    posted = {"url": "https://93.184.215.14/hooks", "description": "", "event_types": "month.closed", **fields}
+    response = owner_client.post(f"/o/{organization.slug}/integrations/webhooks/", posted)
+    assert response.status_code == 422
+    assert f'id="webhook-{field}-error">The {"address" if field == "url" else "description"} must not contain' in (
+        response.content.decode()
+    )
+    with organization_context(organization):
+        assert not WebhookEndpoint.objects.exists()
