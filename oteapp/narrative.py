@@ -11,7 +11,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import anthropic
 from django.conf import settings
 
 from oteapp.engine.numbers import MONEY, quantize
@@ -65,6 +64,10 @@ def narrative_write(*, payload: dict[str, Any], http_client: Any = None) -> str:
     `http_client` replaces the network (tests pass an httpx2 client over a MockTransport)."""
     if not narrative_enabled():
         raise NarrativeUnavailable("The written summary is off: the operator has not set ANTHROPIC_API_KEY.")
+    # Imported here, not at the top: the client and its HTTP stack add ~50 MB to every web and Celery process,
+    # and only this optional call uses them (bench/FINDINGS.md, "Process memory").
+    import anthropic
+
     client = anthropic.Anthropic(
         api_key=settings.ANTHROPIC_API_KEY,
         timeout=settings.ADVISOR_TIMEOUT_SECONDS,
