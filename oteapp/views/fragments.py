@@ -11,16 +11,14 @@ round trip, and each web worker fills its own copy at most once per data version
 UTF-8 bytes the response sends. The one per-user value a fragment can hold, a form's CSRF token, is stored as
 a placeholder and filled in per response.
 
-A full page (the layout around the fragment) is cached the same way, per member too, since the layout shows
-who is signed in; a page with a message waiting to be shown is rendered, not cached. What that earns:
-bench/FINDINGS.md ("The whole-page cache").
+A full page renders the layout (who is signed in, the messages waiting) around the cached fragment; the layout
+is not cached (bench/FINDINGS.md, "The whole-page cache").
 """
 
 import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -97,20 +95,11 @@ def _tab_html(request: HttpRequest, *, template: str, partial: str, build_contex
 def page_render(
     request: HttpRequest, *, template: str, page_context: dict, build_context: Callable[[], dict]
 ) -> bytes:
-    """The whole page as UTF-8 HTML: the layout around the cached `#tab` fragment (the template shows `tab_html`
-    in its place). The layout shows the member (their email) and their organization, so the page is cached per
-    member as well, unless a message is waiting to be shown once (a page that shows one is never cached)."""
-
-    def render_page(token: dict) -> str:
-        tab = _tab_html(request, template=template, partial="tab", build_context=build_context).decode()
-        # Safe: our own rendered HTML (its CSRF placeholder is filled in with the page's).
-        tab_html = mark_safe(tab)  # noqa: S308  # nosec B308 B703
-        return render_to_string(template, {**page_context, "tab_html": tab_html, **token}, request)
-
-    if get_messages(request):
-        return _with_csrf_token(request, render_page({}).encode())
-    user = request.user
-    # In the key's place of a partial's name: what the layout shows of the member, and the page's own context.
-    member = repr((user.pk, user.email, user.first_name, user.last_name, sorted(page_context.items())))
-    html = _cached_html(key=fragment_key(request, template=template, partial=member), render=render_page)
-    return _with_csrf_token(request, html)
+    """The whole page as UTF-8 HTML: the layout rendered for this member around the cached `#tab` fragment (the
+    template shows `tab_html` in its place). The layout itself is not cached: it earned 4-14% on a quiet machine,
+    under the 20% that would pay for a cache per member (bench/FINDINGS.md, "The whole-page cache")."""
+    tab = _tab_html(request, template=template, partial="tab", build_context=build_context).decode()
+    # Safe: our own rendered HTML (its CSRF placeholder is filled in below with the page's token).
+    tab_html = mark_safe(tab)  # noqa: S308  # nosec B308 B703
+    html = render_to_string(template, {**page_context, "tab_html": tab_html}, request)
+    return _with_csrf_token(request, html.encode())

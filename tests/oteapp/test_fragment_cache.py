@@ -176,7 +176,7 @@ def test_a_cached_form_carries_each_requesters_own_csrf_token(owner, organizatio
     url = f"/o/{organization.slug}/what-if/"
     params = scenario_params(deal_value="12000")
     clients, tokens = [], []
-    for _ in range(2):  # two sessions of the same member: the second is served the first one's cached page
+    for _ in range(2):  # two sessions of the same member: the second is served the first one's cached fragment
         client = Client(enforce_csrf_checks=True)
         client.force_login(owner)
         html = client.get(url, params).content.decode()
@@ -204,7 +204,7 @@ def test_a_write_request_locks_its_organization_first(owner_client, organization
 
 
 def test_a_cached_page_shows_each_member_as_themselves(owner, organization):
-    """Whole pages are cached too, per member: two managers never see each other's name in the layout."""
+    """The layout around a cached fragment is each member's own: two managers never see each other's name."""
     worked_example(organization)
     clients = []
     for email in ("ann@acme.example", "bob@acme.example"):
