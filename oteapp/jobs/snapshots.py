@@ -13,7 +13,6 @@ The rules (docs/jobs.md has the why):
 - Many organizations are computed together with a constant number of reads per batch.
 """
 
-import functools
 import logging
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +36,7 @@ from config.celery import app as celery_app
 from oteapp import engine
 from oteapp.engine.report import build
 from oteapp.gc_pause import gc_paused
+from oteapp.jobs.debounce import DebouncedTask
 from oteapp.models import (
     MonthApproval,
     MonthlyActual,
@@ -54,8 +54,8 @@ logger = logging.getLogger(__name__)
 
 OPEN_MONTHS = "open"  # a refresh token meaning "every open month with actuals" (a configuration change)
 AUDIT_ACTION_REOPEN = "snapshot_reopen"
-# A claimed batch of refresh tokens outlives a worker crash long enough for the redelivered task to find it.
-REFRESH_CLAIM_TTL_SECONDS = 24 * 3600
+# After an edit: one recomputation per burst, by name (the tasks module imports this one, not the other way round).
+REFRESH = DebouncedTask(key_prefix="oteapp:snapshots:refresh", task_name="oteapp.snapshots_refresh")
 
 
 class SnapshotError(ValueError):
@@ -581,20 +581,6 @@ def _config_digest(config: dict) -> str:
 # --- debounced refresh after a change -------------------------------------------------------------
 
 
-@functools.cache
-def _redis_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
-def _redis() -> redis.Redis:
-    # The broker's Redis: the pending work lives next to the queue that will run it.
-    return _redis_client(celery_app.conf.broker_url)
-
-
-def _refresh_key(organization_id: int, part: str) -> str:
-    return f"oteapp:snapshots:refresh:{organization_id}:{part}"
-
-
 def snapshots_refresh_request(*, organization: Organization, months: Iterable[date] | None) -> None:
     """Called by every service that changes actuals (those months) or configuration (months=None:
     all open months). Schedules a debounced recomputation after the transaction commits."""
@@ -614,16 +600,10 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
         # No broker to coalesce in (development, most tests): compute right away.
         snapshots_refresh_run(organization_id=organization_id, tokens=tokens)
         return
-    debounce = settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS
     try:
-        pipe = _redis().pipeline()
-        pipe.sadd(_refresh_key(organization_id, "pending"), *tokens)
-        pipe.expire(_refresh_key(organization_id, "pending"), REFRESH_CLAIM_TTL_SECONDS)
-        # Only the first request of a burst enqueues; the rest add their months to the pending set.
-        pipe.set(_refresh_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
-        if pipe.execute()[-1]:
-            # By name: the tasks module imports this one, not the other way round.
-            celery_app.send_task("oteapp.snapshots_refresh", args=[organization_id], countdown=debounce)
+        REFRESH.request(
+            organization_id=organization_id, tokens=tokens, countdown=settings.SNAPSHOT_REFRESH_DEBOUNCE_SECONDS
+        )
     except (redis.RedisError, kombu.exceptions.OperationalError) as error:
         # The change is committed; only its snapshots wait. One line, no traceback: a command line run while
         # Redis is down says what happened and nothing more.
@@ -635,22 +615,11 @@ def _refresh_schedule(*, organization_id: int, tokens: list[str]) -> None:
 
 
 def snapshots_refresh_drain(*, organization_id: int, claim: str) -> SnapshotStats:
-    """The debounced task's work: take every pending token of the organization and recompute.
-
-    The flag goes first, so a request arriving from now on schedules a new run; the pending tokens are
-    then moved into a claim named after the task, so a redelivered task (worker lost) finds them again."""
-    client = _redis()
-    client.delete(_refresh_key(organization_id, "scheduled"))
-    claim_key = _refresh_key(organization_id, f"claim:{claim}")
-    pending_key = _refresh_key(organization_id, "pending")
-    pipe = client.pipeline()  # MULTI/EXEC: the move is atomic
-    pipe.sunionstore(claim_key, [claim_key, pending_key])
-    pipe.delete(pending_key)
-    pipe.expire(claim_key, REFRESH_CLAIM_TTL_SECONDS)
-    pipe.smembers(claim_key)
-    tokens = sorted(token.decode() for token in pipe.execute()[-1])
+    """The debounced task's work: take every pending token of the organization (oteapp/jobs/debounce.py) and
+    recompute."""
+    tokens = REFRESH.claim(organization_id=organization_id, claim=claim)
     stats = snapshots_refresh_run(organization_id=organization_id, tokens=tokens)
-    client.delete(claim_key)
+    REFRESH.release(organization_id=organization_id, claim=claim)
     return stats
 
 

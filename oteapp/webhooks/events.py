@@ -2,7 +2,6 @@
 caller's transaction, and sends them once it commits. `actuals_changed_request` coalesces the changes of a burst
 (an afternoon of grid edits) into one `actuals.changed` event per organization and debounce window."""
 
-import functools
 import logging
 import secrets
 from collections.abc import Iterable
@@ -17,23 +16,15 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.tenancy import organization_context
 from config.celery import app as celery_app
+from oteapp.jobs.debounce import DebouncedTask
 from oteapp.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
 from oteapp.months import format_month
 from oteapp.webhooks.delivery import webhook_delivery_attempt
 
 logger = logging.getLogger(__name__)
 TEST_EVENT_TYPE = "webhook.test"
-DEBOUNCE_TTL_SECONDS = 24 * 3600
-
-
-@functools.cache
-def _redis_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
-def _redis() -> redis.Redis:
-    # The broker's Redis: the pending months live next to the queue that will send them.
-    return _redis_client(celery_app.conf.broker_url)
+# actuals.changed, debounced per organization (oteapp/jobs/debounce.py): one event for a burst of edits.
+ACTUALS_CHANGED = DebouncedTask(key_prefix="oteapp:webhooks:actuals", task_name="oteapp.webhooks_actuals_changed")
 
 
 def _message_id() -> str:
@@ -94,10 +85,6 @@ def webhook_event_emit(
 # --- actuals.changed, debounced ---------------------------------------------------------------------------------
 
 
-def _debounce_key(organization_id: int, part: str) -> str:
-    return f"oteapp:webhooks:actuals:{organization_id}:{part}"
-
-
 def actuals_changed_request(*, organization: Organization, months: Iterable[date]) -> None:
     """Called by the services that change actuals. After the transaction commits, the months join the organization's
     pending set; the first change of a burst schedules one `actuals.changed` event WEBHOOK_ACTUALS_DEBOUNCE_SECONDS
@@ -124,25 +111,12 @@ def _actuals_changed_schedule(*, organization_id: int, tokens: list[str]) -> Non
     if celery_app.conf.task_always_eager:  # no broker to coalesce in (development, most tests): send now
         actuals_changed_emit(organization_id=organization_id, months=tokens)
         return
-    debounce = settings.WEBHOOK_ACTUALS_DEBOUNCE_SECONDS
     try:
-        pipe = _redis().pipeline()
-        pipe.sadd(_debounce_key(organization_id, "months"), *tokens)
-        pipe.expire(_debounce_key(organization_id, "months"), DEBOUNCE_TTL_SECONDS)
-        pipe.set(_debounce_key(organization_id, "scheduled"), "1", nx=True, ex=debounce * 2 + 60)
-        if pipe.execute()[-1]:
-            celery_app.send_task("oteapp.webhooks_actuals_changed", args=[organization_id], countdown=debounce)
+        ACTUALS_CHANGED.request(
+            organization_id=organization_id, tokens=tokens, countdown=settings.WEBHOOK_ACTUALS_DEBOUNCE_SECONDS
+        )
     except (redis.RedisError, kombu.exceptions.OperationalError) as error:
         logger.warning("actuals.changed of organization %s not scheduled (%s).", organization_id, error)
-
-
-def actuals_changed_drain(*, organization_id: int) -> list[str]:
-    """The debounced task's work: take the pending months (atomically) and let the next change schedule again."""
-    pipe = _redis().pipeline()
-    pipe.smembers(_debounce_key(organization_id, "months"))
-    pipe.delete(_debounce_key(organization_id, "months"), _debounce_key(organization_id, "scheduled"))
-    members, _ = pipe.execute()
-    return sorted(member.decode() for member in members)
 
 
 def actuals_changed_emit(*, organization_id: int, months: list[str]) -> WebhookEvent | None:

@@ -8,7 +8,7 @@ from accounts import rls
 from accounts.models import Organization
 from oteapp.api.idempotency import idempotent_requests_purge
 from oteapp.webhooks.delivery import webhook_deliveries_due, webhook_delivery_attempt
-from oteapp.webhooks.events import actuals_changed_drain, actuals_changed_emit
+from oteapp.webhooks.events import ACTUALS_CHANGED, actuals_changed_emit
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,10 @@ def webhooks_sweep() -> None:
 @shared_task(name="oteapp.webhooks_actuals_changed")
 def webhooks_actuals_changed(organization_id: int) -> None:
     """The debounced actuals.changed of an organization (oteapp.webhooks.events.actuals_changed_request)."""
-    actuals_changed_emit(organization_id=organization_id, months=actuals_changed_drain(organization_id=organization_id))
+    claim = webhooks_actuals_changed.request.id or "inline"
+    months = ACTUALS_CHANGED.claim(organization_id=organization_id, claim=claim)
+    actuals_changed_emit(organization_id=organization_id, months=months)
+    ACTUALS_CHANGED.release(organization_id=organization_id, claim=claim)
 
 
 @shared_task(name="oteapp.idempotency_keys_purge")
