@@ -1,12 +1,12 @@
 """Issue 16 in a real browser: a manager invites a rep from the rep's statement; the rep accepts the real
 invitation, creates their account and sees only their own pay: My statement (worked example B's September), My
 history and My plan, at laptop and phone width, each checked with axe-core; another rep's statement is 404 and
-a team tab is refused. The payouts tab and the approval confirmation as a manager and an owner see them."""
+a team tab is refused. The payouts tab and the approval confirmation as a manager and an owner see them.
+Screenshots in artifacts/screenshots (committed copies in docs/screens/)."""
 
 import re
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from django.core import mail
 
@@ -19,13 +19,6 @@ from tests.e2e.conftest import LAPTOP, PHONE, assert_no_horizontal_overflow
 from tests.e2e.test_invitation_and_mfa import invitation_link, sign_in
 from tests.factories import UserFactory, actual_create, organization_with_members, rep_create
 from tests.payouts.conftest import example_b_configure
-
-DOCS_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
-
-
-def docs_screenshot(page, name: str) -> None:
-    DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENS / f"{name}.png"), full_page=True)
 
 
 def _example_b_organization():
@@ -47,7 +40,7 @@ def _example_b_organization():
     return organization, owner, ana, bo
 
 
-def test_a_rep_accepts_a_real_invitation_and_sees_only_their_own_pay(new_page, live_server):
+def test_a_rep_accepts_a_real_invitation_and_sees_only_their_own_pay(new_page, live_server, screenshot):
     organization, owner, ana, bo = _example_b_organization()
     slug = organization.slug
 
@@ -58,11 +51,11 @@ def test_a_rep_accepts_a_real_invitation_and_sees_only_their_own_pay(new_page, l
     assert manager_page.get_by_role("heading", name=re.compile("Payouts")).is_visible()
     assert manager_page.get_by_text("$10,690.50").first.is_visible()
     assert_no_axe_violations(manager_page)
-    docs_screenshot(manager_page, "payouts-tab")
+    screenshot(manager_page, "payouts-tab")
     manager_page.get_by_role("link", name="Approve").click()
     assert manager_page.get_by_text("will be paid").is_visible()
     assert_no_axe_violations(manager_page)
-    docs_screenshot(manager_page, "payouts-approve-confirm")
+    screenshot(manager_page, "payouts-approve-confirm")
     manager_page.goto(f"/o/{slug}/statements/{ana.pk}/?month=2026-09")
     assert_no_axe_violations(manager_page)
     manager_page.get_by_role("button", name="Invite Ana to see their statements").click()
@@ -96,7 +89,7 @@ def test_a_rep_accepts_a_real_invitation_and_sees_only_their_own_pay(new_page, l
             assert_no_axe_violations(rep_page)
             if width == "phone":
                 assert_no_horizontal_overflow(rep_page)
-            docs_screenshot(rep_page, f"rep-{name}-{width}")
+            screenshot(rep_page, f"rep-{name}-{width}")
     rep_page.set_viewport_size(LAPTOP)
     assert "$2,000.00 (recoverable from later earnings)" in rep_page.goto(f"/o/{slug}/me/plan/").text()
 
@@ -127,7 +120,7 @@ def test_a_rep_accepts_a_real_invitation_and_sees_only_their_own_pay(new_page, l
         assert_no_axe_violations(rep_page)
         if width == "phone":
             assert_no_horizontal_overflow(rep_page)
-        docs_screenshot(rep_page, f"rep-leaderboard-{width}")
+        screenshot(rep_page, f"rep-leaderboard-{width}")
     rep_page.set_viewport_size(LAPTOP)
 
     assert rep_page.goto(f"/o/{slug}/statements/{bo.pk}/?month=2026-09").status == 404
