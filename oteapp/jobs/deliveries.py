@@ -12,6 +12,7 @@ acceptance and the commit of 'sent'); the message keeps its Message-ID then, whi
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -25,6 +26,18 @@ from accounts.models import Organization
 from oteapp.models import DigestState
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class SendResult:
+    """What one run of a sender (digests, statement emails) did with an organization's due deliveries."""
+
+    sent: int = 0
+    retrying: int = 0  # failed this time, pending again for a later run
+    failed: int = 0  # gave up after DIGEST_MAX_ATTEMPTS
+    skipped: int = 0  # the recipient is no longer eligible
+    more: bool = False  # the time budget ran out with work maybe left
+    recipients: list[str] = field(default_factory=list)
 
 
 def due_filter(now: datetime) -> Q:

@@ -13,7 +13,7 @@ snapshot pinned) and are formatted with the page's template filters.
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -32,7 +32,7 @@ from accounts.models import MemberRole, Membership, Organization, User
 from accounts.tenancy import organization_context
 from oteapp import engine
 from oteapp.engine.numbers import RATIO, quantize
-from oteapp.jobs.deliveries import Claim, Mailer, claim_next, due_filter, finish, open_mailer
+from oteapp.jobs.deliveries import Claim, Mailer, SendResult, claim_next, due_filter, finish, open_mailer
 from oteapp.jobs.snapshots import (
     month_is_closed,
     organization_today,
@@ -421,16 +421,6 @@ def month_close_batch(*, organization_ids: list[int], now: datetime | None = Non
         org_id: period for org_id, period in periods.items() if todays[org_id].day <= settings.DIGEST_SEND_WINDOW_DAYS
     }
     return digests_prepare(periods=in_window, now=now)
-
-
-@dataclass
-class SendResult:
-    sent: int = 0
-    retrying: int = 0  # failed this time, pending again for a later run
-    failed: int = 0  # gave up after DIGEST_MAX_ATTEMPTS
-    skipped: int = 0  # the recipient is no longer eligible
-    more: bool = False  # the time budget ran out with work maybe left
-    recipients: list[str] = field(default_factory=list)
 
 
 def _claim_next(*, organization: Organization, period: date, exclude: set[int]) -> Claim | None:

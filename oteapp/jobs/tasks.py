@@ -5,13 +5,15 @@ task per row, and no chords. Schedules: CELERY_BEAT_SCHEDULE in config/settings/
 
 import logging
 import time
+from collections.abc import Callable
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from accounts.models import Organization, User
 from accounts.tenancy import organization_context
 from oteapp.jobs import digests, snapshots
+from oteapp.jobs.deliveries import SendResult
 from oteapp.months import format_month, parse_month
 from oteapp.payouts import emails as statement_emails
 
@@ -112,19 +114,32 @@ def digests_sweep() -> None:
         statements_send.delay(organization_id, format_month(period))
 
 
-@shared_task(bind=True, name="oteapp.digests_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
-def digests_send(self, organization_id: int, period: str) -> None:
-    """One organization's due digests: the retry after a failed send."""
+def _deliveries_send(
+    task: Task,
+    send: Callable[..., SendResult],
+    *,
+    what: str,
+    organization_id: int,
+    period: str,
+) -> None:
+    """One organization's due deliveries of `period` through `send` (digests or statement emails): again at once
+    when the batch's time budget ran out with more due, later (a Celery retry) when a send failed."""
     organization = _organization(organization_id)
     if organization is None:
         return
     with organization_context(organization):
-        result = digests.digests_send(organization=organization, period=parse_month(period))
-    logger.info("Digests %s of organization %s: %s", period, organization_id, result)
+        result = send(organization=organization, period=parse_month(period))
+    logger.info("%s %s of organization %s: %s", what, period, organization_id, result)
     if result.more:
-        digests_send.delay(organization_id, period)
+        task.delay(organization_id, period)
     elif result.retrying:
-        raise self.retry(countdown=settings.DIGEST_RETRY_SECONDS)
+        raise task.retry(countdown=settings.DIGEST_RETRY_SECONDS)
+
+
+@shared_task(bind=True, name="oteapp.digests_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
+def digests_send(self, organization_id: int, period: str) -> None:
+    """One organization's due digests: the retry after a failed send."""
+    _deliveries_send(self, digests.digests_send, what="Digests", organization_id=organization_id, period=period)
 
 
 @shared_task(name="oteapp.digest_preview_send")
@@ -140,13 +155,7 @@ def digest_preview_send(organization_id: int, user_id: int, period: str) -> None
 @shared_task(bind=True, name="oteapp.statements_send", max_retries=settings.DIGEST_MAX_ATTEMPTS)
 def statements_send(self, organization_id: int, period: str) -> None:
     """One organization's statement emails of an approved month (queued after the approval commits)."""
-    organization = _organization(organization_id)
-    if organization is None:
-        return
-    with organization_context(organization):
-        result = statement_emails.statements_send(organization=organization, period=parse_month(period))
-    logger.info("Statement emails %s of organization %s: %s", period, organization_id, result)
-    if result.more:
-        statements_send.delay(organization_id, period)
-    elif result.retrying:
-        raise self.retry(countdown=settings.DIGEST_RETRY_SECONDS)
+    _deliveries_send(
+        self, statement_emails.statements_send, what="Statement emails", organization_id=organization_id,
+        period=period,
+    )

@@ -6,7 +6,6 @@ stay on the rep's pages."""
 
 import logging
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -22,7 +21,7 @@ from accounts import rls
 from accounts.models import MemberRole, Organization
 from accounts.tenancy import organization_context
 from oteapp import engine
-from oteapp.jobs.deliveries import Mailer, claim_next, due_filter, finish, open_mailer
+from oteapp.jobs.deliveries import Mailer, SendResult, claim_next, due_filter, finish, open_mailer
 from oteapp.models import DigestState, Rep, StatementDelivery
 from oteapp.months import format_month
 from oteapp.payouts.pdf import statement_pdf_bytes
@@ -121,25 +120,15 @@ def statement_message_build(*, organization: Organization, payout: PayoutMonth, 
     return message
 
 
-@dataclass
-class StatementSendResult:
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    skipped: int = 0
-    more: bool = False
-    recipients: list[str] = field(default_factory=list)
-
-
 def statements_send(
     *, organization: Organization, period: date, mailer: Mailer | None = None, budget_seconds: float | None = None
-) -> StatementSendResult:
+) -> SendResult:
     """Send the organization's due statement emails of `period`, one claimed delivery at a time. In its context.
     Nothing is sent for a month that is not approved (a reopening stops the emails not yet out)."""
     if mailer is None:
         with open_mailer() as own:
             return statements_send(organization=organization, period=period, mailer=own, budget_seconds=budget_seconds)
-    result = StatementSendResult()
+    result = SendResult()
     due = StatementDelivery.objects.filter(organization=organization, period=period).filter(due_filter(timezone.now()))
     if not due.exists():
         return result
