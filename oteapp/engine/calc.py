@@ -398,14 +398,18 @@ def role_report(role: RoleConfig, config: OrgConfig, reps: Sequence[RepReport]) 
     return _RolePlan(role, config).report(reps)
 
 
-def summary_for(config: OrgConfig, roles: Sequence[RoleReport]) -> Summary:
-    reps = [rep for role in roles for rep in role.reps]
-    # Reps with a zero OTE have no attainment; they cannot take part in the mean.
-    attainments = [rep.ote_attainment for rep in reps if rep.ote_attainment is not None]
-    total_ote = dsum(role.team_ote for role in roles)
-    total_actual = dsum(role.team_actual for role in roles)
-    revenue = dsum(role.revenue for role in roles)
-    opex = config.monthly_operating_expenses
+def summary_from(
+    *,
+    attainments: Sequence[Decimal],
+    total_ote: Decimal,
+    total_actual: Decimal,
+    revenue: Decimal,
+    ebitda: Decimal,
+    headcount: int,
+    operating_expenses: Decimal,
+) -> Summary:
+    """The summary of SPEC section 4 from its totals: a month's (summary_for) or a period's (periods.py).
+    ``attainments`` are the reps' OTE attainments that exist (a rep with a zero OTE has none)."""
     return build(
         Summary,
         team_avg_attainment=div(dsum(attainments), Decimal(len(attainments))),
@@ -417,6 +421,22 @@ def summary_for(config: OrgConfig, roles: Sequence[RoleReport]) -> Summary:
         revenue_per_ote_dollar=div(revenue, total_ote),
         ote_pct_of_revenue=div(total_ote, revenue),
         comp_pct_of_revenue=div(total_actual, revenue),
+        ebitda=ebitda,
+        headcount=headcount,
+        operating_expenses=operating_expenses,
+    )
+
+
+def summary_for(config: OrgConfig, roles: Sequence[RoleReport]) -> Summary:
+    reps = [rep for role in roles for rep in role.reps]
+    total_actual = dsum(role.team_actual for role in roles)
+    revenue = dsum(role.revenue for role in roles)
+    opex = config.monthly_operating_expenses
+    return summary_from(
+        attainments=[rep.ote_attainment for rep in reps if rep.ote_attainment is not None],
+        total_ote=dsum(role.team_ote for role in roles),
+        total_actual=total_actual,
+        revenue=revenue,
         ebitda=revenue - total_actual - opex,
         headcount=len(reps),
         operating_expenses=opex,

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
-from .calc import compute_report, plan_economics, status_for
+from .calc import compute_report, plan_economics, status_for, summary_from
 from .numbers import ENGINE_CONTEXT, ZERO, div, dsum
 from .report import Insight, Report, RepReport, RoleReport, Summary, build
 from .types import MonthInputs, OrgConfig
@@ -326,21 +326,11 @@ def _period_role(
 
 
 def _period_summary(reports: Sequence[Report], team: dict[int | str, list[Decimal]]) -> Summary:
-    total_ote = dsum(report.summary.total_ote for report in reports)
-    total_actual = dsum(report.summary.total_actual for report in reports)
-    revenue = dsum(report.summary.revenue for report in reports)
-    attainments = [attainment for earned, ote in team.values() if (attainment := div(earned, ote)) is not None]
-    return build(
-        Summary,
-        team_avg_attainment=div(dsum(attainments), Decimal(len(attainments))),
-        team_ote_attainment=div(total_actual, total_ote),
-        total_ote=total_ote,
-        total_actual=total_actual,
-        ote_gap=total_actual - total_ote,
-        revenue=revenue,
-        revenue_per_ote_dollar=div(revenue, total_ote),
-        ote_pct_of_revenue=div(total_ote, revenue),
-        comp_pct_of_revenue=div(total_actual, revenue),
+    return summary_from(
+        attainments=[attainment for earned, ote in team.values() if (attainment := div(earned, ote)) is not None],
+        total_ote=dsum(report.summary.total_ote for report in reports),
+        total_actual=dsum(report.summary.total_actual for report in reports),
+        revenue=dsum(report.summary.revenue for report in reports),
         ebitda=dsum(report.summary.ebitda for report in reports),
         headcount=len(team),
         operating_expenses=dsum(report.summary.operating_expenses for report in reports),
