@@ -12,6 +12,7 @@ from datetime import date
 from django.conf import settings
 
 from accounts.models import Organization, User
+from accounts.text import text_problem
 from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_text, column_key, delimiter_of
 from oteapp.files.configuration import MAX_ERRORS_LISTED, FileImportError, require_organization_context, shown
 from oteapp.models import AdjustmentKind, MonthApproval, Rep
@@ -112,14 +113,17 @@ def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> l
         problems.add(2, None, "the file has no adjustments")
     problems.raise_any()
 
-    names = {cells["rep"].strip() for _, cells in raw_rows}
+    # PostgreSQL cannot compare a name holding NUL: such a name is a problem of its line, never a query parameter.
+    names = {cells["rep"].strip() for _, cells in raw_rows if not text_problem(cells["rep"])}
     named = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     reps = {rep.name: rep for rep in named}
     items: list[tuple[int, AdjustmentInput]] = []
     for line, cells in raw_rows:
         name = cells["rep"].strip()
         rep = reps.get(name)
-        if rep is None:
+        if text_problem(name):
+            problems.add(line, "rep", f"the rep's name {text_problem(name)}, got {shown(name)}")
+        elif rep is None:
             problems.add(line, "rep", f"no rep named {shown(name)}" if name else "a rep is required")
         month = _month(line, "month", cells["month"], problems, required=True)
         reverses = _month(line, "reverses_month", cells.get("reverses_month", ""), problems, required=False)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import MemberRole, Membership, Organization, User
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS
 from accounts.services import MembershipError, invitation_create
+from accounts.text import text_problem
 from oteapp import engine
 from oteapp.jobs.snapshots import month_is_closed, organization_today, snapshots_freeze
 from oteapp.models import Adjustment, MonthApproval, MonthlyActual, OrganizationSettings, Rep, WebhookEventType
@@ -108,6 +109,8 @@ def adjustment_problem(item: AdjustmentInput) -> tuple[str, str] | None:
         return "amount", "use at most 2 decimal places"
     if len((item.reason or "").strip()) > REASON_MAX_LENGTH:
         return "reason", f"at most {REASON_MAX_LENGTH} characters"
+    if text_problem(item.reason or ""):
+        return "reason", f"the reason {text_problem(item.reason)}"
     try:
         engine.validate_adjustment(_engine_adjustment(item))
     except engine.AdjustmentError as error:

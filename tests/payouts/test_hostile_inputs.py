@@ -1,0 +1,49 @@
+"""Hostile and careless inputs on the Payouts tab, its files and its state machine (SPEC section 12): each is a clear
+error naming what is wrong, and changes nothing."""
+
+import io
+from decimal import Decimal
+
+import pytest
+
+from accounts.tenancy import organization_context
+from oteapp.payouts.services import PayoutError, adjustment_add
+from tests.payouts.conftest import OCT
+from tests.tenancy.test_isolation import tenant_rows_fingerprint
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "month,rep,kind,amount,reason,reverses_month\n"
+
+
+def upload(client, organization, text: str, month: str = "2026-10"):
+    file = io.BytesIO(text.encode())
+    file.name = "adjustments.csv"
+    return client.post(f"/o/{organization.slug}/payouts/adjustments/upload/?month={month}", {"adjustments-file": file})
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("2026-10,Ana,bonus,5,o\x00k,", "line 3, column reason: the reason must not contain the NUL character"),
+        ("2026-10,A\x00na,bonus,5,ok,", "line 3, column rep: the rep's name must not contain the NUL character"),
+    ],
+)
+def test_an_adjustments_file_with_a_nul_character_is_refused_naming_line_and_column(
+    owner_client, organization, example_b, line, message
+):
+    before = tenant_rows_fingerprint()
+
+    response = upload(owner_client, organization, HEADER + "2026-10,Ana,bonus,1,fine,\n" + line + "\n")
+
+    assert response.status_code == 422
+    assert message.replace("'", "&#x27;") in response.content.decode()
+    assert tenant_rows_fingerprint() == before
+
+
+def test_the_service_refuses_a_reason_the_database_cannot_store(owner, organization, example_b):
+    before = tenant_rows_fingerprint()
+    with organization_context(organization), pytest.raises(PayoutError, match="must not contain the NUL character"):
+        adjustment_add(organization=organization, actor=owner, rep=example_b, month=OCT, kind="bonus",
+                       amount=Decimal(5), reason="o\x00k")
+    assert tenant_rows_fingerprint() == before
