@@ -13,7 +13,7 @@ from django.conf import settings
 
 from accounts.models import Organization, User
 from accounts.text import text_problem
-from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_text, column_key, delimiter_of
+from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_text, column_key, delimiter_of, undefused
 from oteapp.files.configuration import MAX_ERRORS_LISTED, FileImportError, require_organization_context, shown
 from oteapp.models import AdjustmentKind, MonthApproval, Rep
 from oteapp.months import format_month, parse_month
@@ -106,7 +106,7 @@ def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> l
             if len(cells) != len(columns):
                 problems.add(line, None, f"{len(cells)} cells, but the header has {len(columns)} columns")
                 continue
-            raw_rows.append((line, dict(zip(columns, cells, strict=True))))
+            raw_rows.append((line, dict(zip(columns, undefused(cells), strict=True))))
     except csv.Error as error:
         raise AdjustmentsImportError([f"line {ended + 1}: not a readable CSV line ({error})"]) from None
     if not raw_rows:

@@ -4,9 +4,11 @@ error naming what is wrong, and changes nothing."""
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from accounts.tenancy import organization_context
+from oteapp.models import Adjustment
 from oteapp.payouts.services import PayoutError, adjustment_add
 from tests.payouts.conftest import OCT
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
@@ -47,3 +49,23 @@ def test_the_service_refuses_a_reason_the_database_cannot_store(owner, organizat
         adjustment_add(organization=organization, actor=owner, rep=example_b, month=OCT, kind="bonus",
                        amount=Decimal(5), reason="o\x00k")
     assert tenant_rows_fingerprint() == before
+
+
+def test_a_workbook_with_a_negative_amount_and_a_dash_reason_typed_as_text_reads_as_typed(
+    owner_client, organization, example_b
+):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["month", "rep", "kind", "amount", "reason", "reverses_month"])
+    workbook.active.append(["2026-10", "Ana", "clawback", "-50", "-lapsed policy", "2026-09"])
+    file = io.BytesIO()
+    workbook.save(file)
+    file.seek(0)
+    file.name = "adjustments.xlsx"
+
+    response = owner_client.post(
+        f"/o/{organization.slug}/payouts/adjustments/upload/?month=2026-10", {"adjustments-file": file}
+    )
+
+    assert response.status_code == 302
+    with organization_context(organization):
+        assert Adjustment.objects.filter(kind="clawback", amount=Decimal("-50"), reason="-lapsed policy").exists()
