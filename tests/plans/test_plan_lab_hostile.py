@@ -1,0 +1,58 @@
+"""Hostile and careless inputs on the Plan lab (SPEC section 15): numbers typed the way people type them elsewhere in
+the product, numbers at the edges, and drafts named, renamed and deleted twice; each a clear error that saves
+nothing, never a 500."""
+
+import pytest
+
+from oteapp.models import PlanDraft
+from tests.oteapp.test_performance_view import worked_example
+from tests.plans.test_plan_lab_view import MONTHS, edited_form, url
+from tests.tenancy.test_isolation import tenant_rows_fingerprint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(organization):
+    worked_example(organization, months=MONTHS)
+    return organization
+
+
+def test_a_target_ote_typed_with_a_currency_sign_and_commas_is_read_as_on_the_configuration_tab(owner_client, history):
+    response = owner_client.post(
+        url(history, "optimize/"), {"share": "0.5", "cap": "0.2", "months": "12", "target_closer": "$90,000"}
+    )
+
+    assert response.status_code == 200
+    assert "Save as draft" in response.content.decode()
+
+
+def test_an_edited_plan_typed_with_commas_is_saved_as_the_figures_typed(owner_client, history):
+    response = owner_client.post(
+        url(history, "drafts/edited/"),
+        edited_form(history, **{"edited-closer-annual_ote": "$72,000", "edited-closer-monthly_quota": "6.5"}),
+    )
+
+    assert response.status_code == 302
+    closer = PlanDraft.unscoped.get(organization=history).configuration["roles"]["closer"]
+    assert (closer["annual_ote"], closer["monthly_quota"]) == (72000, 6.5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("target_closer", "1e20", "Enter a number"),
+        ("target_closer", "9" * 40, "Too many digits (at most 14)"),
+        ("share", "NaN", "Enter a number"),
+        ("cap", "0.00001", "Use at most 4 decimal places"),
+    ],
+)
+def test_optimizer_numbers_at_the_edges_are_plain_field_errors(owner_client, history, field, value, message):
+    before = tenant_rows_fingerprint()
+    form = {"share": "0.5", "cap": "0.2", "months": "12"} | {field: value}
+
+    response = owner_client.post(url(history, "optimize/"), form)
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert tenant_rows_fingerprint() == before
