@@ -7,9 +7,11 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from accounts.models import MemberRole, Membership
 from accounts.tenancy import organization_context
 from oteapp.models import Adjustment
 from oteapp.payouts.services import PayoutError, adjustment_add
+from tests.factories import UserFactory
 from tests.payouts.conftest import OCT
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
@@ -69,3 +71,20 @@ def test_a_workbook_with_a_negative_amount_and_a_dash_reason_typed_as_text_reads
     assert response.status_code == 302
     with organization_context(organization):
         assert Adjustment.objects.filter(kind="clawback", amount=Decimal("-50"), reason="-lapsed policy").exists()
+
+
+def test_the_not_found_page_leads_a_member_back_and_tells_anyone_else_nothing(client, organization, example_b):
+    outsider = UserFactory()
+    client.force_login(outsider)
+    stranger = client.get(f"/o/{organization.slug}/statements/{example_b.pk}/?month=2026-10")
+
+    assert stranger.status_code == 404
+    assert organization.name not in stranger.content.decode() and "Ana" not in stranger.content.decode()
+
+    with organization_context(organization):
+        Membership.objects.create(organization=organization, user=outsider, role=MemberRole.MANAGER)
+    member = client.get(f"/o/{organization.slug}/statements/{example_b.pk + 1000}/?month=2026-10")
+
+    html = member.content.decode()
+    assert member.status_code == 404
+    assert "No such rep." in html and f'href="/o/{organization.slug}/"' in html

@@ -4,7 +4,10 @@ nothing, never a 500."""
 
 import pytest
 
+from accounts.tenancy import organization_context
+from oteapp.files.configuration import plan_document
 from oteapp.models import PlanDraft
+from oteapp.selectors import organization_config_get
 from tests.oteapp.test_performance_view import worked_example
 from tests.plans.test_plan_lab_view import MONTHS, edited_form, url
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
@@ -55,4 +58,26 @@ def test_optimizer_numbers_at_the_edges_are_plain_field_errors(owner_client, his
 
     assert response.status_code == 422
     assert message in response.content.decode()
+    assert tenant_rows_fingerprint() == before
+
+
+def _draft(organization, name: str) -> PlanDraft:
+    with organization_context(organization):
+        document = plan_document(organization=organization, config=organization_config_get(organization=organization))
+        return PlanDraft.objects.create(organization=organization, name=name, configuration=document)
+
+
+def test_deleting_a_draft_twice_is_a_not_found_page_that_says_why_and_leads_back(owner_client, history):
+    draft = _draft(history, "Cap at 15%")
+    assert owner_client.post(url(history, f"drafts/{draft.pk}/delete/")).status_code == 302
+    before = tenant_rows_fingerprint()
+
+    again = owner_client.post(url(history, f"drafts/{draft.pk}/delete/"))
+    renamed = owner_client.post(url(history, f"drafts/{draft.pk}/rename/"), {"name": "Other"})
+
+    for response in (again, renamed):
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert "No such draft." in html and "deleted" in html
+        assert f'href="/o/{history.slug}/"' in html
     assert tenant_rows_fingerprint() == before
