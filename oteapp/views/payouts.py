@@ -135,6 +135,12 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
             messages.success(request, f"Payouts of {first_day:%B %Y} approved.")
             return redirect(payouts_url(org_slug, first_day))
     payout = payout_month_get(organization=request.organization, month=first_day)
+    if payout.approved:
+        # A double click or a second tab: the month is approved, as asked; no confirmation offers to approve it again.
+        approval = payout.approval
+        by = approval.approved_by.display_name if approval.approved_by else "someone no longer here"
+        messages.info(request, f"{first_day:%B %Y} is already approved (by {by}).")
+        return redirect(payouts_url(org_slug, first_day))
     totals = payout.totals
     count = len(payout.statements.statements)
     total = format_money(totals.payout, currency=payout.currency)

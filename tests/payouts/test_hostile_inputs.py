@@ -88,3 +88,16 @@ def test_the_not_found_page_leads_a_member_back_and_tells_anyone_else_nothing(cl
     html = member.content.decode()
     assert member.status_code == 404
     assert "No such rep." in html and f'href="/o/{organization.slug}/"' in html
+
+
+def test_approving_an_approved_month_again_leads_back_to_it_with_who_approved(owner_client, organization, example_b):
+    """A double click on Approve, or a second tab: the month is approved, which is what was asked."""
+    approve = f"/o/{organization.slug}/payouts/2026-09/approve/"
+    assert owner_client.post(approve).status_code == 302
+    before = tenant_rows_fingerprint()
+
+    for response in (owner_client.post(approve, follow=True), owner_client.get(approve, follow=True)):
+        html = response.content.decode()
+        assert response.redirect_chain[-1][0] == f"/o/{organization.slug}/payouts/?month=2026-09"
+        assert "September 2026 is already approved" in html and "Approve $" not in html
+    assert tenant_rows_fingerprint() == before
