@@ -73,8 +73,9 @@ def _month(line: int, column: str, text: str, problems: _Problems, *, required: 
 
 def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> list[AdjustmentInput]:
     """Every row of the file as an adjustment, or AdjustmentsImportError naming each problem's line and column
-    (unknown columns, reps and kinds, bad months and amounts, a missing reason, a clawback of a later month, an
-    approved month). Reads the reps the file names in one query and the months' approvals in another."""
+    (unknown columns, reps and kinds, bad months and amounts, a missing reason, a clawback of a later month, a line
+    repeating an earlier one, an approved month). Reads the reps the file names in one query and the months'
+    approvals in another."""
     require_organization_context(organization)
     text = _text(data)
     problems = _Problems()
@@ -118,6 +119,7 @@ def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> l
     named = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     reps = {rep.name: rep for rep in named}
     items: list[tuple[int, AdjustmentInput]] = []
+    first_line_of: dict[tuple, int] = {}
     for line, cells in raw_rows:
         name = cells["rep"].strip()
         rep = reps.get(name)
@@ -147,6 +149,13 @@ def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> l
         if problem:
             problems.add(line, problem[0], problem[1])
             continue
+        # A line pasted twice would pay twice; two real bonuses of the same size say why each was paid.
+        same = (rep.pk, month, kind, amount, item.reason.strip(), reverses)
+        if same in first_line_of:
+            problems.add(line, None, f"repeats line {first_line_of[same]} (the same month, rep, kind, amount and "
+                                     "reason); give each adjustment once, or say in the reason why it is paid twice")
+            continue
+        first_line_of[same] = line
         items.append((line, item))
     problems.raise_any()
     approved = set(

@@ -101,3 +101,15 @@ def test_approving_an_approved_month_again_leads_back_to_it_with_who_approved(ow
         assert response.redirect_chain[-1][0] == f"/o/{organization.slug}/payouts/?month=2026-09"
         assert "September 2026 is already approved" in html and "Approve $" not in html
     assert tenant_rows_fingerprint() == before
+
+
+def test_a_line_repeated_in_an_adjustments_file_is_refused_naming_both_lines(owner_client, organization, example_b):
+    """Pasted twice, a bonus would be paid twice: the file says each adjustment once (two bonuses say why each)."""
+    before = tenant_rows_fingerprint()
+    text = HEADER + "2026-10,Ana,bonus,$250,contest,\n2026-10,Ana,bonus,1,other,\n2026-10, Ana ,BONUS,250.00,contest ,\n"
+
+    response = upload(owner_client, organization, text)
+
+    assert response.status_code == 422
+    assert "line 4: repeats line 2 (the same month, rep, kind, amount and reason)" in response.content.decode()
+    assert tenant_rows_fingerprint() == before
