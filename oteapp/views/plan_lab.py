@@ -209,9 +209,9 @@ def optimize(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _free_name(request: HttpRequest, base: str) -> str:
-    taken = set(_drafts(request).values_list("name", flat=True))
+    taken = {name.lower() for name in _drafts(request).values_list("name", flat=True)}  # names are taken in any case
     name, number = base, 2
-    while name in taken:
+    while name.lower() in taken:
         name, number = f"{base} {number}", number + 1
     return name
 

@@ -81,3 +81,14 @@ def test_deleting_a_draft_twice_is_a_not_found_page_that_says_why_and_leads_back
         assert "No such draft." in html and "deleted" in html
         assert f'href="/o/{history.slug}/"' in html
     assert tenant_rows_fingerprint() == before
+
+
+def test_a_draft_name_differing_only_in_case_is_taken(owner_client, history):
+    """"Cap at 15%" and "cap at 15%" side by side in the comparison could not be told apart."""
+    _draft(history, "Cap at 15%")
+    other = _draft(history, "Other")
+
+    page = owner_client.post(url(history, f"drafts/{other.pk}/rename/"), {"name": "CAP AT 15%"}, follow=True)
+
+    assert "A draft named “Cap at 15%” already exists" in page.content.decode()
+    assert PlanDraft.unscoped.get(pk=other.pk).name == "Other"
