@@ -10,9 +10,9 @@ import pytest
 from accounts.models import MemberRole, Membership
 from accounts.tenancy import organization_context
 from oteapp.models import Adjustment
-from oteapp.payouts.services import PayoutError, adjustment_add
+from oteapp.payouts.services import PayoutError, adjustment_add, month_approve
 from tests.factories import UserFactory
-from tests.payouts.conftest import OCT
+from tests.payouts.conftest import OCT, SEP
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -106,10 +106,30 @@ def test_approving_an_approved_month_again_leads_back_to_it_with_who_approved(ow
 def test_a_line_repeated_in_an_adjustments_file_is_refused_naming_both_lines(owner_client, organization, example_b):
     """Pasted twice, a bonus would be paid twice: the file says each adjustment once (two bonuses say why each)."""
     before = tenant_rows_fingerprint()
-    text = HEADER + "2026-10,Ana,bonus,$250,contest,\n2026-10,Ana,bonus,1,other,\n2026-10, Ana ,BONUS,250.00,contest ,\n"
+    lines = ["2026-10,Ana,bonus,$250,contest,", "2026-10,Ana,bonus,1,other,", "2026-10, Ana ,BONUS,250.00,contest ,"]
+    text = HEADER + "\n".join(lines) + "\n"
 
     response = upload(owner_client, organization, text)
 
     assert response.status_code == 422
     assert "line 4: repeats line 2 (the same month, rep, kind, amount and reason)" in response.content.decode()
+    assert tenant_rows_fingerprint() == before
+
+
+def test_an_adjustment_typed_for_an_approved_month_says_why_it_was_refused(
+    owner_client, owner, organization, example_b
+):
+    with organization_context(organization):
+        month_approve(organization=organization, actor=owner, month=SEP)
+    before = tenant_rows_fingerprint()
+
+    response = owner_client.post(
+        f"/o/{organization.slug}/payouts/adjustments/?month=2026-10",
+        {"month": "2026-09", "rep": example_b.pk, "kind": "bonus", "amount": "5", "reason": "late SPIFF"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "2026-09 is approved, so adding adjustments is locked; reopen the month first." in html
+    assert 'value="late SPIFF"' in html  # what was typed is still there
     assert tenant_rows_fingerprint() == before
