@@ -92,3 +92,10 @@ def test_a_draft_name_differing_only_in_case_is_taken(owner_client, history):
 
     assert "A draft named “Cap at 15%” already exists" in page.content.decode()
     assert PlanDraft.unscoped.get(pk=other.pk).name == "Other"
+
+
+def test_the_proposed_plan_names_roles_as_the_rest_of_the_page_does(owner_client, history):
+    response = owner_client.post(url(history, "optimize/"), {"share": "0.5", "cap": "0.2", "months": "12"})
+
+    table = response.content.decode().split("Proposed plan, from")[1].split("</table>")[0]
+    assert '<th scope="row">Closers' in table and '<th scope="row">closer' not in table
