@@ -2,14 +2,16 @@
 error naming what is wrong, and changes nothing."""
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
-from accounts.models import MemberRole, Membership
+from accounts.models import Invitation, MemberRole, Membership
+from accounts.services import invitation_accept, invitation_from_token
 from accounts.tenancy import organization_context
-from oteapp.models import Adjustment
+from oteapp.models import Adjustment, Rep
 from oteapp.payouts.services import PayoutError, adjustment_add, month_approve
 from tests.factories import UserFactory
 from tests.payouts.conftest import OCT, SEP
@@ -133,3 +135,37 @@ def test_an_adjustment_typed_for_an_approved_month_says_why_it_was_refused(
     assert "2026-09 is approved, so adding adjustments is locked; reopen the month first." in html
     assert 'value="late SPIFF"' in html  # what was typed is still there
     assert tenant_rows_fingerprint() == before
+
+
+def _invitation_in(message) -> Invitation:
+    token = re.search(r"/invitations/([^/\s]+)/", message.body).group(1)
+    return invitation_from_token(token=token)
+
+
+def test_a_rep_invited_twice_is_linked_whichever_email_they_follow(owner_client, organization, example_b, mailoutbox):
+    """"Invite again" on the statement page: the first email's link must still make the account the rep's."""
+    invite = f"/o/{organization.slug}/reps/{example_b.pk}/invite/"
+    owner_client.post(invite)
+    owner_client.post(invite)
+    first, second = (_invitation_in(message) for message in mailoutbox[-2:])
+    assert first.pk == second.pk  # one invitation, mailed twice
+
+    membership = invitation_accept(invitation=first, user=UserFactory(email="ana@acme.example"))
+
+    with organization_context(organization):
+        assert Rep.objects.get(pk=example_b.pk).membership_id == membership.pk
+        assert Invitation.objects.filter(email="ana@acme.example").count() == 1
+
+
+def test_inviting_a_rep_again_at_a_corrected_address_withdraws_the_first_invitation(
+    owner_client, organization, example_b, mailoutbox
+):
+    invite = f"/o/{organization.slug}/reps/{example_b.pk}/invite/"
+    owner_client.post(invite)
+    with organization_context(organization):
+        Rep.objects.filter(pk=example_b.pk).update(email="ana.new@acme.example")
+    owner_client.post(invite)
+
+    with organization_context(organization):
+        assert list(Invitation.objects.values_list("email", flat=True)) == ["ana.new@acme.example"]
+        assert Rep.objects.get(pk=example_b.pk).invitation.email == "ana.new@acme.example"
