@@ -3,6 +3,7 @@ error naming what is wrong, and changes nothing."""
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -13,7 +14,7 @@ from accounts.services import invitation_accept, invitation_from_token
 from accounts.tenancy import organization_context
 from oteapp.models import Adjustment, Rep
 from oteapp.payouts.services import PayoutError, adjustment_add, month_approve
-from tests.factories import UserFactory
+from tests.factories import UserFactory, actual_create, rep_create
 from tests.payouts.conftest import OCT, SEP
 from tests.tenancy.test_isolation import tenant_rows_fingerprint
 
@@ -169,3 +170,22 @@ def test_inviting_a_rep_again_at_a_corrected_address_withdraws_the_first_invitat
     with organization_context(organization):
         assert list(Invitation.objects.values_list("email", flat=True)) == ["ana.new@acme.example"]
         assert Rep.objects.get(pk=example_b.pk).invitation.email == "ana.new@acme.example"
+
+
+def test_a_clawback_for_a_rep_who_has_left_is_entered_on_the_form(owner_client, organization, example_b):
+    """The classic clawback: a policy lapses after the rep has gone. The form offers every rep, not only the month's."""
+    bo = rep_create(organization, name="Bo", role="closer", start_date=date(2026, 1, 1))
+    actual_create(organization, rep=bo, month=SEP, deals=3)
+    Rep.unscoped.filter(pk=bo.pk).update(end_date=date(2026, 9, 30))
+
+    page = owner_client.get(f"/o/{organization.slug}/payouts/?month=2026-10").content.decode()
+    response = owner_client.post(
+        f"/o/{organization.slug}/payouts/adjustments/?month=2026-10",
+        {"month": "2026-10", "rep": bo.pk, "kind": "clawback", "amount": "-1134", "reason": "policy lapsed",
+         "reverses_month": "2026-09"},
+    )
+
+    assert f'<option value="{bo.pk}">Bo</option>' in page
+    assert response.status_code == 302
+    october = owner_client.get(f"/o/{organization.slug}/payouts/?month=2026-10").content.decode()
+    assert "Bo" in october.split("payouts-table")[1].split("</table>")[0]
