@@ -1,5 +1,5 @@
-"""The Payouts tab and the Plan lab's comparison on a phone (390 px): wide tables scroll inside their own wrapper and
-nothing else makes the page wider than the screen; axe stays clean."""
+"""The Payouts tab, the not-found page and the Plan lab's comparison on a phone (390 px): wide tables scroll inside
+their own wrapper and nothing else makes the page wider than the screen; axe stays clean."""
 
 from datetime import date
 from decimal import Decimal
@@ -44,6 +44,12 @@ def test_the_payouts_tab_fits_a_phone(new_page, owner, screenshot):
     assert_no_horizontal_overflow(page)
     assert_no_axe_violations(page)
     screenshot(page, "payouts-phone")
+
+    page.goto(f"/o/{organization.slug}/statements/{ana.pk + 1000}/?month=2026-09")  # the not-found page
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to Acme Insurance")).to_be_visible()
+    assert_no_horizontal_overflow(page)
+    assert_no_axe_violations(page)
 
 
 def test_the_plan_lab_comparison_fits_a_phone(new_page, owner, screenshot):
