@@ -278,9 +278,10 @@ def _name_key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _undefused(cells: list[str]) -> list[str]:
+def undefused(cells: list[str]) -> list[str]:
     """The cells as typed: the apostrophe the product's CSV files put before a cell that a spreadsheet would run as
-    a formula (oteapp/files/csv_writer.py) is taken off, so a downloaded template reads back as it was."""
+    a formula (oteapp/files/csv_writer.py) is taken off, so a downloaded template reads back as it was (and a
+    workbook's text cells, which become CSV through that writer, read as they were typed)."""
     return [cell[1:] if cell[:1] == "'" and cell[1:2] in DEFUSED else cell for cell in cells]
 
 
@@ -360,7 +361,7 @@ def _parse(text: str, roles: _RoleNames, problems: _Problems) -> list[_Row]:
             if len(cells) != len(columns):
                 problems.add(line, None, f"{len(cells)} cells, but the header has {len(columns)} columns")
                 continue
-            row = _row(line, dict(zip(columns, _undefused(cells), strict=True)), roles, problems)
+            row = _row(line, dict(zip(columns, undefused(cells), strict=True)), roles, problems)
             if row is None:
                 continue
             first = first_lines.setdefault((row.rep, row.month), line)

@@ -12,7 +12,8 @@ from datetime import date
 from django.conf import settings
 
 from accounts.models import Organization, User
-from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_text, column_key, delimiter_of
+from accounts.text import text_problem
+from oteapp.files.actuals_csv import ActualsImportError, actuals_csv_text, column_key, delimiter_of, undefused
 from oteapp.files.configuration import MAX_ERRORS_LISTED, FileImportError, require_organization_context, shown
 from oteapp.models import AdjustmentKind, MonthApproval, Rep
 from oteapp.months import format_month, parse_month
@@ -72,8 +73,9 @@ def _month(line: int, column: str, text: str, problems: _Problems, *, required: 
 
 def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> list[AdjustmentInput]:
     """Every row of the file as an adjustment, or AdjustmentsImportError naming each problem's line and column
-    (unknown columns, reps and kinds, bad months and amounts, a missing reason, a clawback of a later month, an
-    approved month). Reads the reps the file names in one query and the months' approvals in another."""
+    (unknown columns, reps and kinds, bad months and amounts, a missing reason, a clawback of a later month, a line
+    repeating an earlier one, an approved month). Reads the reps the file names in one query and the months'
+    approvals in another."""
     require_organization_context(organization)
     text = _text(data)
     problems = _Problems()
@@ -105,21 +107,25 @@ def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> l
             if len(cells) != len(columns):
                 problems.add(line, None, f"{len(cells)} cells, but the header has {len(columns)} columns")
                 continue
-            raw_rows.append((line, dict(zip(columns, cells, strict=True))))
+            raw_rows.append((line, dict(zip(columns, undefused(cells), strict=True))))
     except csv.Error as error:
         raise AdjustmentsImportError([f"line {ended + 1}: not a readable CSV line ({error})"]) from None
     if not raw_rows:
         problems.add(2, None, "the file has no adjustments")
     problems.raise_any()
 
-    names = {cells["rep"].strip() for _, cells in raw_rows}
+    # PostgreSQL cannot compare a name holding NUL: such a name is a problem of its line, never a query parameter.
+    names = {cells["rep"].strip() for _, cells in raw_rows if not text_problem(cells["rep"])}
     named = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
     reps = {rep.name: rep for rep in named}
     items: list[tuple[int, AdjustmentInput]] = []
+    first_line_of: dict[tuple, int] = {}
     for line, cells in raw_rows:
         name = cells["rep"].strip()
         rep = reps.get(name)
-        if rep is None:
+        if text_problem(name):
+            problems.add(line, "rep", f"the rep's name {text_problem(name)}, got {shown(name)}")
+        elif rep is None:
             problems.add(line, "rep", f"no rep named {shown(name)}" if name else "a rep is required")
         month = _month(line, "month", cells["month"], problems, required=True)
         reverses = _month(line, "reverses_month", cells.get("reverses_month", ""), problems, required=False)
@@ -143,6 +149,13 @@ def adjustments_csv_parse(*, organization: Organization, data: bytes | str) -> l
         if problem:
             problems.add(line, problem[0], problem[1])
             continue
+        # A line pasted twice would pay twice; two real bonuses of the same size say why each was paid.
+        same = (rep.pk, month, kind, amount, item.reason.strip(), reverses)
+        if same in first_line_of:
+            problems.add(line, None, f"repeats line {first_line_of[same]} (the same month, rep, kind, amount and "
+                                     "reason); give each adjustment once, or say in the reason why it is paid twice")
+            continue
+        first_line_of[same] = line
         items.append((line, item))
     problems.raise_any()
     approved = set(

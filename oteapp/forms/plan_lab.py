@@ -7,6 +7,7 @@ from django import forms
 
 from oteapp import engine
 from oteapp.files.configuration import import_size_problem
+from oteapp.forms.configuration import NumberField, fraction_field, money_field, units_field
 from oteapp.models import PlanDraft, SalesRole
 from oteapp.services.plan_drafts import NAME_MAX_LENGTH
 
@@ -23,12 +24,15 @@ def _strictly_between_0_and_1(value: Decimal) -> Decimal:
 class OptimizerForm(forms.Form):
     """Share and cap as fractions, the months, and a target annual OTE per role (blank: the role's current one)."""
 
-    share = forms.DecimalField(
-        label="Share of rep-months that should reach quota", initial=engine.DEFAULT_SHARE, max_digits=6,
-        decimal_places=4, help_text="Between 0 and 1; 0.5 means half of the rep-months reach quota.",
+    # Typed like every number in the product (oteapp.number_format.parse_number: "$90,000" is fine); the defaults
+    # are shown as the SPEC writes them (0.20, not 0.2).
+    share = NumberField(
+        label="Share of rep-months that should reach quota", initial=str(engine.DEFAULT_SHARE), max_digits=6,
+        decimal_places=4, min_value=None, help_text="Between 0 and 1; 0.5 means half of the rep-months reach quota.",
     )
-    cap = forms.DecimalField(
-        label="Cap on comp % of revenue", initial=engine.DEFAULT_CAP, max_digits=6, decimal_places=4,
+    cap = NumberField(
+        label="Cap on comp % of revenue", initial=str(engine.DEFAULT_CAP), max_digits=6, decimal_places=4,
+        min_value=None,
         help_text="Between 0 and 1; 0.20 means comp (base + commission) at most 20% of revenue.",
     )
     months = forms.IntegerField(
@@ -40,9 +44,8 @@ class OptimizerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.roles = roles
         for role in roles:
-            self.fields[f"target_{role.key}"] = forms.DecimalField(
-                label=f"{role.name}: target annual OTE", required=False, min_value=Decimal(0), max_digits=14,
-                decimal_places=2, help_text=f"Blank: the current {role.annual_ote:,.2f}.",
+            self.fields[f"target_{role.key}"] = money_field(
+                f"{role.name}: target annual OTE", f"Blank: the current {role.annual_ote:,.2f}.", required=False
             )
 
     def clean_share(self) -> Decimal:
@@ -106,20 +109,19 @@ class EditedPlanForm(forms.Form):
 
     name = forms.CharField(label="Draft name", max_length=NAME_MAX_LENGTH)
     FIGURES = (
-        ("annual_ote", "annual OTE", {"min_value": Decimal(0), "max_digits": 14, "decimal_places": 2}),
-        ("annual_base", "annual base", {"min_value": Decimal(0), "max_digits": 14, "decimal_places": 2}),
-        ("monthly_quota", "monthly quota", {"max_digits": 12, "decimal_places": 2}),
-        ("commission_rate", "commission rate", {"min_value": Decimal(0), "max_value": Decimal(1), "max_digits": 9,
-                                                "decimal_places": 4}),
+        ("annual_ote", "annual OTE", money_field, {}),
+        ("annual_base", "annual base", money_field, {}),
+        ("monthly_quota", "monthly quota", units_field, {"min_value": None}),  # clean() says a quota must be > 0
+        ("commission_rate", "commission rate", fraction_field, {}),
     )
 
     def __init__(self, *args, roles: list[SalesRole], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.roles = roles
         for role in roles:
-            for name, label, options in self.FIGURES:
-                self.fields[f"{role.key}-{name}"] = forms.DecimalField(
-                    label=f"{role.name}: {label}", initial=getattr(role, name), **options
+            for name, label, field, options in self.FIGURES:
+                self.fields[f"{role.key}-{name}"] = field(
+                    f"{role.name}: {label}", initial=getattr(role, name), **options
                 )
 
     def clean(self) -> dict:
@@ -131,8 +133,8 @@ class EditedPlanForm(forms.Form):
         return data
 
     def role_rows(self) -> list[tuple[SalesRole, list[forms.BoundField]]]:
-        return [(role, [self[f"{role.key}-{name}"] for name, _, _ in self.FIGURES]) for role in self.roles]
+        return [(role, [self[f"{role.key}-{name}"] for name, *_ in self.FIGURES]) for role in self.roles]
 
     def figures(self) -> dict[str, dict[str, Decimal]]:
-        return {role.key: {name: self.cleaned_data[f"{role.key}-{name}"] for name, _, _ in self.FIGURES}
+        return {role.key: {name: self.cleaned_data[f"{role.key}-{name}"] for name, *_ in self.FIGURES}
                 for role in self.roles}

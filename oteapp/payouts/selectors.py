@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from accounts.models import Organization
 from oteapp import engine
 from oteapp.jobs.snapshots import month_is_closed, organization_today
@@ -228,3 +230,9 @@ def rep_of_membership(*, organization: Organization, membership_id: int) -> Rep 
 def reps_by_id(*, organization: Organization, rep_ids: set) -> dict[int, Rep]:
     """The reps of the given ids with their roles. One query."""
     return {rep.pk: rep for rep in Rep.objects.select_related("role").filter(organization=organization, pk__in=rep_ids)}
+
+
+def adjustable_reps_query(*, organization: Organization) -> QuerySet[Rep]:
+    """Every rep of the organization, by name: an adjustment may pay or claw back a rep in any month, one who has
+    left included (a policy lapses after its seller has gone)."""
+    return Rep.objects.filter(organization=organization).order_by("name")

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from accounts.models import MemberRole, Membership, Organization, User
+from accounts.models import Invitation, MemberRole, Membership, Organization, User
 from accounts.permissions import CAN_CONFIGURE, CAN_ENTER_ACTUALS
-from accounts.services import MembershipError, invitation_create
+from accounts.services import MembershipError, invitation_create, invitation_resend, invitation_revoke
+from accounts.text import text_problem
 from oteapp import engine
 from oteapp.jobs.snapshots import month_is_closed, organization_today, snapshots_freeze
 from oteapp.models import Adjustment, MonthApproval, MonthlyActual, OrganizationSettings, Rep, WebhookEventType
@@ -108,6 +109,8 @@ def adjustment_problem(item: AdjustmentInput) -> tuple[str, str] | None:
         return "amount", "use at most 2 decimal places"
     if len((item.reason or "").strip()) > REASON_MAX_LENGTH:
         return "reason", f"at most {REASON_MAX_LENGTH} characters"
+    if text_problem(item.reason or ""):
+        return "reason", f"the reason {text_problem(item.reason)}"
     try:
         engine.validate_adjustment(_engine_adjustment(item))
     except engine.AdjustmentError as error:
@@ -275,7 +278,18 @@ def rep_invite(*, organization: Organization, actor: Membership, rep: Rep) -> Re
         raise PayoutError(f"{rep.name} has no email address: add one to their row before inviting them.", field="email")
     if rep.membership_id is not None:
         raise PayoutError(f"{rep.name} already has an account here.")
+    # Inviting again resends the rep's pending invitation, so the link of every email sent links the account to the
+    # rep (a second invitation would leave the first one's link making an account linked to no one); one sent to
+    # an address the rep no longer has is withdrawn instead.
+    pending = Invitation.objects.filter(
+        organization=organization, pk=rep.invitation_id, accepted_at__isnull=True
+    ).first()
     try:
+        if pending is not None and pending.email == rep.email.strip().lower():
+            invitation_resend(organization=organization, actor=actor, invitation_id=pending.pk)
+            return rep
+        if pending is not None:
+            invitation_revoke(organization=organization, actor=actor, invitation_id=pending.pk)
         invitation = invitation_create(
             organization=organization, invited_by=actor, email=rep.email, role=MemberRole.REP, linked=True
         )

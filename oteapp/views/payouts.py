@@ -16,9 +16,8 @@ from oteapp.files.payroll import payroll_csv_text, payroll_filename
 from oteapp.forms.payouts import AdjustmentForm, AdjustmentsUploadForm, ReopenForm
 from oteapp.months import format_month, parse_month
 from oteapp.number_format import format_money
-from oteapp.payouts.selectors import month_adjustments_get, payout_month_get, reps_by_id
+from oteapp.payouts.selectors import adjustable_reps_query, month_adjustments_get, payout_month_get, reps_by_id
 from oteapp.payouts.services import PayoutError, adjustment_add, month_approve, month_reopen
-from oteapp.selectors import month_reps_query
 from oteapp.views.common import (
     Confirmation,
     ProposedChange,
@@ -44,8 +43,7 @@ def _context(request: HttpRequest, month_choice, **extra) -> dict:
     reps = reps_by_id(organization=organization, rep_ids={s.rep_id for s in payout.statements.statements})
     rows = [(statement, reps.get(statement.rep_id)) for statement in payout.statements.statements]
     form = extra.pop("form", None) or AdjustmentForm(
-        reps=month_reps_query(organization=organization, month=month_choice.month).order_by("name"),
-        initial={"month": month_choice.param},
+        reps=adjustable_reps_query(organization=organization), initial={"month": month_choice.param}
     )
     return {
         "active_tab": "payouts",
@@ -73,7 +71,7 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
 def adjustment_create_view(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     choice = selected_month(request)
-    form = AdjustmentForm(request.POST, reps=month_reps_query(organization=organization, month=choice.month))
+    form = AdjustmentForm(request.POST, reps=adjustable_reps_query(organization=organization))
     if form.is_valid():
         data = form.cleaned_data
         choice = month_choice_for(request, data["month"])
@@ -135,6 +133,12 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
             messages.success(request, f"Payouts of {first_day:%B %Y} approved.")
             return redirect(payouts_url(org_slug, first_day))
     payout = payout_month_get(organization=request.organization, month=first_day)
+    if payout.approved:
+        # A double click or a second tab: the month is approved, as asked; no confirmation offers to approve it again.
+        approval = payout.approval
+        by = approval.approved_by.display_name if approval.approved_by else "someone no longer here"
+        messages.info(request, f"{first_day:%B %Y} is already approved (by {by}).")
+        return redirect(payouts_url(org_slug, first_day))
     totals = payout.totals
     count = len(payout.statements.statements)
     total = format_money(totals.payout, currency=payout.currency)

@@ -200,8 +200,13 @@ def optimize(request: HttpRequest, org_slug: str) -> HttpResponse:
         document = plan_document(organization=organization, config=result.candidate)
         source = f"Optimizer: share {result.share * 100:.0f}%, cap {result.cap * 100:.0f}%, {len(result.months)} months"
         signed_proposal = signing.dumps({"document": document, "source": source}, salt=_salt(request), compress=True)
+    # Each proposed role under its name, as the form above names it (the result is keyed by role key).
+    proposed_roles = [
+        (role.name, result.roles[role.key]) for role in loaded_roles if result is not None and role.key in result.roles
+    ]
     context = _context(
         request, optimizer_form=form, optimization=result, optimization_token=signed_proposal or "",
+        proposed_roles=proposed_roles,
         draft_name_form=DraftNameForm(initial={"name": _free_name(request, "Optimizer proposal")}),
     )
     status = 200 if form.is_valid() else error_status(request, 422)
@@ -209,9 +214,9 @@ def optimize(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _free_name(request: HttpRequest, base: str) -> str:
-    taken = set(_drafts(request).values_list("name", flat=True))
+    taken = {name.lower() for name in _drafts(request).values_list("name", flat=True)}  # names are taken in any case
     name, number = base, 2
-    while name in taken:
+    while name.lower() in taken:
         name, number = f"{base} {number}", number + 1
     return name
 

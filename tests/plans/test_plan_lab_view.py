@@ -45,7 +45,7 @@ def test_the_page_shows_the_plan_in_force_over_the_months_with_actuals(owner_cli
         ({"cap": "0"}, "cap", "strictly between 0 and 1"),
         ({"cap": "-0.1"}, "cap", "strictly between 0 and 1"),
         ({"months": "2"}, "months", "greater than or equal to 3"),
-        ({"months": "12", "target_closer": "-5"}, "target_closer", "greater than or equal to 0"),
+        ({"months": "12", "target_closer": "-5"}, "target_closer", "Must not be negative."),
     ],
 )
 def test_bad_optimizer_inputs_are_field_errors(owner_client, history, data, field, message):
