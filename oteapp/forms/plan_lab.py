@@ -9,6 +9,7 @@ from oteapp import engine
 from oteapp.files.configuration import import_size_problem
 from oteapp.forms.configuration import NumberField, fraction_field, money_field, units_field
 from oteapp.models import PlanDraft, SalesRole
+from oteapp.number_format import format_money
 from oteapp.services.plan_drafts import NAME_MAX_LENGTH
 
 MAX_CANDIDATES = 3
@@ -40,12 +41,13 @@ class OptimizerForm(forms.Form):
         max_value=MAX_MONTHS, help_text=f"The last months with actuals; at least {engine.MIN_HISTORY_MONTHS}.",
     )
 
-    def __init__(self, *args, roles: list[SalesRole], **kwargs) -> None:
+    def __init__(self, *args, roles: list[SalesRole], currency: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.roles = roles
         for role in roles:
+            current = format_money(role.annual_ote, currency=currency)
             self.fields[f"target_{role.key}"] = money_field(
-                f"{role.name}: target annual OTE", f"Blank: the current {role.annual_ote:,.2f}.", required=False
+                f"{role.name}: target annual OTE", f"Blank: the current {current}.", required=False
             )
 
     def clean_share(self) -> Decimal:

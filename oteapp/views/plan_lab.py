@@ -129,11 +129,12 @@ def _context(request: HttpRequest, **extra) -> dict:
     organization = request.organization
     roles = organization_roles(organization=organization)
     drafts = list(_drafts(request))
+    currency = organization_settings_get(organization=organization).currency
     context = {
         "active_tab": "plans",
-        "currency": organization_settings_get(organization=organization).currency,
+        "currency": currency,
         "drafts": drafts,
-        "optimizer_form": OptimizerForm(roles=roles),
+        "optimizer_form": OptimizerForm(roles=roles, currency=currency),
         "file_form": PlanFileForm(),
         "edited_form": EditedPlanForm(
             roles=roles, prefix="edited", initial={"name": _free_name(request, "Edited plan")}
@@ -177,8 +178,9 @@ def page(request: HttpRequest, org_slug: str) -> HttpResponse:
 def optimize(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Run the optimizer on the inputs; the result is shown with "Save as draft" (nothing is saved yet)."""
     organization = request.organization
-    loaded_roles = _context(request)["optimizer_form"].roles
-    form = OptimizerForm(request.POST, roles=loaded_roles)
+    page = _context(request)
+    loaded_roles = page["optimizer_form"].roles
+    form = OptimizerForm(request.POST, roles=loaded_roles, currency=page["currency"])
     result = None
     if form.is_valid():
         loaded = backtest_history_get(organization=organization, months=form.cleaned_data["months"])

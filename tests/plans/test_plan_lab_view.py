@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import MemberRole, Membership
 from accounts.tenancy import organization_context
 from oteapp.files.configuration import plan_document
-from oteapp.models import AuditEvent, PlanDraft, SalesRole
+from oteapp.models import AuditEvent, OrganizationSettings, PlanDraft, SalesRole
+from oteapp.number_format import format_money
 from oteapp.selectors import organization_config_get
 from tests.factories import UserFactory
 from tests.oteapp.test_performance_view import OCTOBER, worked_example
@@ -36,6 +37,17 @@ def test_the_page_shows_the_plan_in_force_over_the_months_with_actuals(owner_cli
     assert "Backtest over 4 months with actuals (Jul 2026 to Oct 2026)" in html
     assert 'id="plan-lab-chart-title"' in html
     assert "Propose a plan" in html and 'value="0.5"' in html and 'value="0.20"' in html
+
+
+def test_the_optimizer_shows_each_roles_current_ote_in_the_organizations_currency(owner_client, history):
+    OrganizationSettings.unscoped.filter(organization=history).update(currency="EUR")
+    with organization_context(history):
+        closer_ote = SalesRole.objects.get(key="closer").annual_ote
+
+    html = owner_client.get(url(history)).content.decode()
+
+    assert f"Blank: the current {format_money(closer_ote, currency='EUR')}." in html
+    assert "€" in format_money(closer_ote, currency="EUR")
 
 
 @pytest.mark.parametrize(
