@@ -139,6 +139,13 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
         by = approval.approved_by.display_name if approval.approved_by else "someone no longer here"
         messages.info(request, f"{first_day:%B %Y} is already approved (by {by}).")
         return redirect(payouts_url(org_slug, first_day))
+    if request.method != "POST" and (payout.is_open or not payout.statements.statements):
+        # A link kept from another day, or typed: no confirmation for a month that cannot be approved.
+        why = "it is still open; a month can be approved once it has ended" if payout.is_open else (
+            "it has no actuals and no adjustments, so there is nothing to approve"
+        )
+        messages.info(request, f"{first_day:%B %Y} cannot be approved: {why}.")
+        return redirect(payouts_url(org_slug, first_day))
     totals = payout.totals
     count = len(payout.statements.statements)
     total = format_money(totals.payout, currency=payout.currency)
@@ -171,6 +178,9 @@ def approve(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
 def reopen(request: HttpRequest, org_slug: str, month: str) -> HttpResponse:
     """GET: the form asking for a reason. POST: reopen the approved month."""
     first_day = _month_or_404(month)
+    if request.method != "POST" and not payout_month_get(organization=request.organization, month=first_day).approved:
+        messages.info(request, f"{first_day:%B %Y} is not approved, so there is nothing to reopen.")
+        return redirect(payouts_url(org_slug, first_day))
     form = ReopenForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":

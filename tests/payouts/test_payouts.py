@@ -157,6 +157,27 @@ def test_approval_shows_the_total_then_locks_the_month_and_reopening_needs_a_rea
                        amount=Decimal(1), reason="late")
 
 
+def test_a_link_to_approve_or_reopen_a_month_that_cannot_be_leads_back_to_the_month_saying_why(
+    owner_client, organization, example_b
+):
+    slug = organization.slug
+    with organization_context(organization):
+        before = tenant_rows_fingerprint()
+    cases = (
+        ("2026-12/approve/", "December 2026 cannot be approved: it is still open"),
+        ("2026-05/approve/", "May 2026 cannot be approved: it has no actuals and no adjustments"),
+        ("2026-09/reopen/", "September 2026 is not approved, so there is nothing to reopen."),
+    )
+    for path, message in cases:
+        response = owner_client.get(f"/o/{slug}/payouts/{path}", follow=True)
+        month = path[:7]
+        assert response.redirect_chain == [(f"/o/{slug}/payouts/?month={month}", 302)]
+        body = response.content.decode()
+        assert message in body and "Approve $" not in body.split("</h1>")[0]
+    with organization_context(organization):
+        assert tenant_rows_fingerprint() == before
+
+
 def test_adjustments_by_managers_are_audited_and_shown_on_the_list(client, organization, example_b):
     manager = UserFactory()
     with organization_context(organization):
