@@ -1,0 +1,123 @@
+"""Requests a hostile or careless client sends: each is a problem+json answer naming what is wrong (never a 500),
+and nothing is written."""
+
+import json
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from accounts.tenancy import organization_context
+from oteapp.models import MonthlyActual, Rep
+from tests.api.client import key_for
+from tests.factories import rep_create
+
+pytestmark = pytest.mark.django_db
+ROW = {"rows": [{"month": "2026-10", "rep": "Ana", "deals": 3}]}
+
+
+@pytest.fixture
+def ana(organization):
+    return rep_create(organization, name="Ana", role="closer", start_date=date(2025, 1, 1))
+
+
+@pytest.fixture
+def writer(organization):
+    return Client(headers={"Authorization": f"Bearer {key_for(organization)}"})
+
+
+def assert_problem(response, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    if field is not None:
+        assert field in [error["field"] for error in problem["errors"]], problem
+    return problem
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ote_" + "\x00" * 8 + "_secret",
+        "ote_ab\x00defgh_secret",
+        "ote_abc/e'gh_secret",
+        "ote_ééééé\u00a0gh_secret",
+        "ote_" + "\ud800" * 8 + "_secret",
+        "ote_abcdefgh_sec\ud800ret",
+        "ote_abcdefgh_sec\x00ret",
+        "ote_abcdefgh_" + "s" * 100_000,
+    ],
+    ids=lambda token: repr(token[:30]),
+)
+def test_a_bearer_key_with_characters_no_key_has_is_401_not_500(client, token):
+    response = client.get("/api/v1/reps", headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 401)
+
+
+def test_a_body_over_the_upload_limit_is_413_and_writes_nothing(writer, organization, ana, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"rows": [{**ROW["rows"][0], "revenue": "1" * 2000}]}
+    response = writer.put("/api/v1/actuals", json.dumps(body), content_type="application/json")
+    problem = assert_problem(response, 413)
+    assert "1000" in problem["detail"]
+    with organization_context(organization):
+        assert not MonthlyActual.objects.exists()
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_a_write_whose_body_is_not_declared_json_is_415_and_writes_nothing(writer, organization, ana, content_type):
+    response = writer.put("/api/v1/actuals", json.dumps(ROW), content_type=content_type)
+    assert_problem(response, 415, "Content-Type")
+    with organization_context(organization):
+        assert not MonthlyActual.objects.exists()
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/merge-patch+json"])
+def test_json_content_types_with_parameters_or_a_suffix_are_accepted(writer, ana, content_type):
+    response = writer.put("/api/v1/actuals", json.dumps(ROW), content_type=content_type)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"rows": ' + "[" * 50000 + "]" * 50000 + "}",  # deeper than the parser's recursion
+        '{"rows": [{"month": "2026-10", "rep": "Ana", "revenue": ' + "9" * 5000 + "}]}",  # over int's digit limit
+        b'{"rows": [{"month": "2026-10", "rep": "\xff", "deals": 1}]}',  # not UTF-8
+    ],
+    ids=["deep", "long-integer", "not-utf8"],
+)
+def test_a_body_json_cannot_read_is_the_malformed_problem(writer, organization, ana, body):
+    problem = assert_problem(writer.put("/api/v1/actuals", body, content_type="application/json"), 400)
+    assert problem["type"].endswith("/malformed")
+    with organization_context(organization):
+        assert not MonthlyActual.objects.exists()
+
+
+@pytest.mark.parametrize("period", ["9999-Q4", "9999-12", "9999-ytd", "0000-Q1", "1899-Q4"])
+def test_a_period_beyond_the_calendar_is_a_problem_naming_it(writer, period):
+    assert_problem(writer.get("/api/v1/report", {"period": period}), 422, "period")
+
+
+def test_an_email_longer_than_the_column_is_a_problem_naming_it(writer, organization):
+    email = "a" * 250 + "@example.com"
+    response = writer.post(
+        "/api/v1/reps", json.dumps({"name": "Bea", "role": "closer", "email": email}), content_type="application/json"
+    )
+    assert_problem(response, 422, "email")
+    with organization_context(organization):
+        assert not Rep.objects.exists()
+
+
+@pytest.mark.parametrize("plan", [{"annual_otee": "90000"}, {"annual_ote": "90000", "bonus": 1}])
+def test_an_unknown_plan_figure_is_refused_naming_it(writer, organization, ana, plan):
+    response = writer.patch(f"/api/v1/reps/{ana.pk}", json.dumps({"plan": plan}), content_type="application/json")
+    problem = assert_problem(response, 422)
+    assert any(error["field"].startswith("plan.") for error in problem["errors"]), problem
+    with organization_context(organization):
+        assert Rep.objects.get().annual_ote is None
+
+
+def test_a_plan_that_is_not_an_object_is_refused_naming_it(writer, ana):
+    response = writer.patch(f"/api/v1/reps/{ana.pk}", json.dumps({"plan": []}), content_type="application/json")
+    assert_problem(response, 422, "plan")
