@@ -158,7 +158,20 @@ def test_an_event_nobody_listens_to_stores_nothing(organization):
         ("https://169.254.169.254/latest/meta-data", "private, loopback or reserved"),
         ("https://localhost/x", "private, loopback or reserved"),
         ("https://user:pw@hooks.example.com/x", "credentials"),
+        ("https://hooks.example.com@127.0.0.1/x", "credentials"),
         ("ftp://hooks.example.com/x", "https"),
+        ("https://0.0.0.0/x", "private, loopback or reserved"),
+        ("https://100.64.0.1/x", "private, loopback or reserved"),
+        ("https://[::ffff:127.0.0.1]/x", "private, loopback or reserved"),
+        ("https://2130706433/x", "private, loopback or reserved"),  # 127.0.0.1 as one decimal number
+        ("https://0x7f000001/x", "private, loopback or reserved"),
+        ("https://0177.0.0.1/x", "private, loopback or reserved"),
+        ("https://127.1/x", "private, loopback or reserved"),
+        # IPv6 addresses that carry an IPv4 one, which a NAT64 gateway or a 6to4 relay would reach.
+        ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data", "private, loopback or reserved"),
+        ("https://[64:ff9b::a00:1]/x", "private, loopback or reserved"),
+        ("https://[2002:a9fe:a9fe::1]/x", "private, loopback or reserved"),
+        ("https://[::127.0.0.1]/x", "private, loopback or reserved"),
     ],
 )
 def test_outside_development_only_public_https_addresses_are_accepted(settings, url, problem):
@@ -171,6 +184,7 @@ def test_a_public_https_address_is_accepted(settings):
     settings.WEBHOOKS_ALLOW_HTTP = False
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
     assert webhook_url_problem("https://93.184.215.14/hooks") is None
+    assert webhook_url_problem("https://[64:ff9b::5db8:d70e]/hooks") is None  # NAT64 to that public address
 
 
 def test_closing_a_month_sends_month_closed_once(organization, loopback_allowed):
