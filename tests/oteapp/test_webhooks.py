@@ -259,3 +259,29 @@ def test_text_the_database_cannot_store_is_refused_beside_its_field(owner_client
     )
     with organization_context(organization):
         assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_name_that_resolves_to_a_private_address_at_delivery_is_refused_then(organization, settings, monkeypatch):
+    """DNS rebinding: the name was public when the endpoint was saved; each delivery resolves and checks it again,
+    and connects to nothing when it now points inside."""
+    import socket
+
+    settings.WEBHOOKS_ALLOW_HTTP = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    answers = {"hooks.rebind.example": "93.184.215.14"}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+
+    def create_connection(*args, **kwargs):
+        raise AssertionError(f"connected to {args[0]}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    endpoint_for(organization, "https://hooks.rebind.example/x", ["month.closed"])
+    answers["hooks.rebind.example"] = "169.254.169.254"
+    with organization_context(organization):
+        webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+        attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None
+    assert "private, loopback or reserved address (169.254.169.254)" in attempt.error
