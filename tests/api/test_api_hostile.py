@@ -121,3 +121,10 @@ def test_an_unknown_plan_figure_is_refused_naming_it(writer, organization, ana, 
 def test_a_plan_that_is_not_an_object_is_refused_naming_it(writer, ana):
     response = writer.patch(f"/api/v1/reps/{ana.pk}", json.dumps({"plan": []}), content_type="application/json")
     assert_problem(response, 422, "plan")
+
+
+def test_without_redis_the_rate_limit_lets_requests_through_and_says_so(writer, settings, caplog):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    settings.API_RATE_LIMIT = 1
+    assert [writer.get("/api/v1/reps").status_code for _ in range(2)] == [200, 200]
+    assert "API rate limit not checked" in caplog.text
