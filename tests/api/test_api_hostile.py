@@ -128,3 +128,20 @@ def test_without_redis_the_rate_limit_lets_requests_through_and_says_so(writer, 
     settings.API_RATE_LIMIT = 1
     assert [writer.get("/api/v1/reps").status_code for _ in range(2)] == [200, 200]
     assert "API rate limit not checked" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("delete", "/api/v1/reps/1"), ("post", "/api/v1/report"), ("put", "/api/v1/reps"), ("options", "/api/v1/reps")],
+)
+def test_a_method_an_operation_does_not_take_is_a_405_problem_with_allow(writer, method, path):
+    response = getattr(writer, method)(path)
+    assert_problem(response, 405)
+    assert response["Allow"]
+
+
+@pytest.mark.parametrize("authorization", [True, False])
+def test_a_path_the_api_does_not_have_is_a_404_problem(client, organization, authorization):
+    headers = {"Authorization": f"Bearer {key_for(organization)}"} if authorization else {}
+    assert_problem(client.get("/api/v1/nothing-here", headers=headers), 404)
+    assert_problem(client.get("/api/v1/reps/", headers=headers), 404)
