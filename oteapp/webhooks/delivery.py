@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts import rls
 from accounts.models import MemberRole, Membership, Organization
 from accounts.tenancy import organization_context
+from accounts.text import printable
 from oteapp.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint
 from oteapp.webhooks.addresses import AddressRefused, public_address, webhook_url_check
 from oteapp.webhooks.signing import webhook_headers
@@ -83,14 +84,16 @@ def webhook_post(*, url: str, headers: dict[str, str], body: str) -> AttemptOutc
         try:
             connection.request("POST", path, body=body.encode(), headers=headers)
             response = connection.getresponse()
-            excerpt = response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")[:EXCERPT_CHARS]
+            # The receiver's bytes are stored and shown: a NUL in them would fail the attempt's save, roll back the
+            # attempt and leave the delivery due again a minute later, forever.
+            excerpt = printable(response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")[:EXCERPT_CHARS])
             status = response.status
         finally:
             connection.close()
     except AddressRefused as error:
         return AttemptOutcome(None, _elapsed(started), "", str(error)[:300])
     except (OSError, http.client.HTTPException) as error:
-        return AttemptOutcome(None, _elapsed(started), "", f"{type(error).__name__}: {error}"[:300])
+        return AttemptOutcome(None, _elapsed(started), "", printable(f"{type(error).__name__}: {error}"[:300]))
     return AttemptOutcome(status, _elapsed(started), excerpt, "")
 
 

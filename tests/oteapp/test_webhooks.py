@@ -3,6 +3,7 @@
 services; the address rules (SSRF)."""
 
 import json
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -285,3 +286,48 @@ def test_a_name_that_resolves_to_a_private_address_at_delivery_is_refused_then(o
         attempt = WebhookAttempt.objects.get()
     assert attempt.status_code is None
     assert "private, loopback or reserved address (169.254.169.254)" in attempt.error
+
+
+@contextmanager
+def raw_receiver(answer: bytes):
+    """A loopback server that reads a request and answers with `answer`, byte for byte (what http.server won't)."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (b"HTTP/1.1 500 Oops\r\nContent-Length: 9\r\n\r\nbad\x00news", 500),  # NUL in the body
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n\xff\xfe\x00\x00!", 200),
+        (b"\x00\x00 not http at all\r\n\r\n", None),  # NUL in the status line: the error quotes it
+    ],
+    ids=["body-500", "body-200", "status-line"],
+)
+def test_an_answer_postgresql_cannot_store_is_logged_readably(organization, loopback_allowed, answer, status):
+    with raw_receiver(answer) as url:
+        endpoint_for(organization, url, ["month.closed"])
+        with organization_context(organization):
+            webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+            attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code == status
+    assert "\x00" not in attempt.response_excerpt + attempt.error
+    assert (attempt.error != "") == (status is None)
