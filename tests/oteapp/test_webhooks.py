@@ -331,3 +331,54 @@ def test_an_answer_postgresql_cannot_store_is_logged_readably(organization, loop
     assert attempt.status_code == status
     assert "\x00" not in attempt.response_excerpt + attempt.error
     assert (attempt.error != "") == (status is None)
+
+
+@contextmanager
+def drip_receiver(chunks: list[bytes], pause: float):
+    """A loopback server that answers a piece at a time, each within the socket timeout: slow, never silent."""
+    import socket
+    import threading
+    import time
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        try:
+            connection, _ = server.accept()
+        except OSError:
+            return
+        with connection:
+            connection.recv(65536)
+            for chunk in chunks:
+                try:
+                    connection.sendall(chunk)
+                except OSError:
+                    return
+                time.sleep(pause)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", *[b"x"] * 12],  # the body a byte at a time
+        [b"HTTP/1.1 200 OK\r\n", *[f"X-Slow-{n}: 1\r\n".encode() for n in range(12)], b"\r\n"],  # header by header
+    ],
+    ids=["body", "headers"],
+)
+def test_an_attempt_ends_at_the_timeout_however_slowly_the_receiver_drips(
+    organization, loopback_allowed, settings, chunks
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    with drip_receiver(chunks, pause=0.4) as url:
+        endpoint_for(organization, url, ["month.closed"])
+        with organization_context(organization):
+            webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+            attempt = WebhookAttempt.objects.get()
+    assert attempt.latency_ms < 2500
+    assert attempt.status_code is None and "1 s" in attempt.error
