@@ -16,11 +16,17 @@ class AddressRefused(ValueError):
 
 def webhook_url_check(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path with query) of an allowed URL; raises AddressRefused."""
+    # Whitespace and control characters: urlsplit drops some (CR, LF, tab) and http.client refuses the rest at every
+    # delivery, so the URL that was saved would never be the one called.
+    if any(character <= " " or character == "\x7f" for character in url):
+        raise AddressRefused("Enter a valid URL, e.g. https://example.com/webhooks (no spaces or control characters).")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise AddressRefused("Enter a valid URL, e.g. https://example.com/webhooks.") from None
+    if port == 0:
+        raise AddressRefused("Enter a valid URL, e.g. https://example.com/webhooks (port 0 is no port).")
     allowed_schemes = ("https", "http") if settings.WEBHOOKS_ALLOW_HTTP else ("https",)
     if parts.scheme not in allowed_schemes:
         raise AddressRefused("Use an https:// URL; webhooks carry your organization's data.")

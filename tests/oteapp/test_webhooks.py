@@ -161,6 +161,13 @@ def test_an_event_nobody_listens_to_stores_nothing(organization):
         ("https://user:pw@hooks.example.com/x", "credentials"),
         ("https://hooks.example.com@127.0.0.1/x", "credentials"),
         ("ftp://hooks.example.com/x", "https"),
+        # What no request line can carry (Python's URL parser drops a CR, LF or tab, and http.client refuses a space
+        # at every delivery), and a port that is no port.
+        ("https://hooks.example.com/a b", "valid URL"),
+        ("https://hooks.example.com/a\r\nX-Injected: 1", "valid URL"),
+        ("https://hooks.example.com/a\tb", "valid URL"),
+        ("https://hooks.example.com/\x7f", "valid URL"),
+        ("https://hooks.example.com:0/x", "valid URL"),
         ("https://0.0.0.0/x", "private, loopback or reserved"),
         ("https://100.64.0.1/x", "private, loopback or reserved"),
         ("https://[::ffff:127.0.0.1]/x", "private, loopback or reserved"),
