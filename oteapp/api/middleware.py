@@ -1,5 +1,7 @@
 """Ends what an API request's authentication entered (oteapp/api/auth.py) when its answer is done: the acting key
-of the audit trail. (The organization is left by accounts.middleware.OrganizationMiddleware.)
+of the audit trail. (The organization is left by accounts.middleware.OrganizationMiddleware.) An answer to a key
+is marked `private, no-store`, as a signed-in page's is (accounts.middleware.PrivateCacheMiddleware, which knows
+only sessions): it holds the organization's pay and people.
 
 It also keeps the API's promise that every error is problem+json for the two answers given before any operation
 runs: a path the API does not have (Django's 404 page) and a method its path does not take (django-ninja's plain
@@ -8,6 +10,7 @@ runs: a path the API does not have (Django's 404 page) and a method its path doe
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from oteapp.api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, problem_response
 from oteapp.audit_context import leave_api_key
@@ -41,6 +44,8 @@ class ApiKeyContextMiddleware:
         finally:
             if request.api_key_token is not None:
                 leave_api_key(request.api_key_token)
+        if request.api_key_token is not None:
+            patch_cache_control(response, private=True, no_store=True)
         if (
             request.path.startswith(API_PREFIX)
             and response.status_code in (404, 405)

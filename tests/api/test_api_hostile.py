@@ -145,3 +145,10 @@ def test_a_path_the_api_does_not_have_is_a_404_problem(client, organization, aut
     headers = {"Authorization": f"Bearer {key_for(organization)}"} if authorization else {}
     assert_problem(client.get("/api/v1/nothing-here", headers=headers), 404)
     assert_problem(client.get("/api/v1/reps/", headers=headers), 404)
+
+
+def test_an_answer_to_a_key_is_not_stored_by_any_cache(writer):
+    """Payroll, statements and emails: the same `private, no-store` as a signed-in page's answers."""
+    for path in ["/api/v1/reps", "/api/v1/statements?month=2026-10", "/api/v1/report?month=2026-13"]:
+        cache_control = writer.get(path)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, path
