@@ -152,3 +152,27 @@ def test_an_answer_to_a_key_is_not_stored_by_any_cache(writer):
     for path in ["/api/v1/reps", "/api/v1/statements?month=2026-10", "/api/v1/report?month=2026-13"]:
         cache_control = writer.get(path)["Cache-Control"]
         assert "no-store" in cache_control and "private" in cache_control, path
+
+
+@pytest.mark.parametrize(
+    ("rows", "field"),
+    [
+        ([{"month": "2026-10", "rep": "ana", "role": "closer", "deals": 1}], "rows[0].rep"),
+        ([{"month": "2026-10", "rep": "ANA", "deals": 1}], "rows[0].rep"),
+        (
+            [
+                {"month": "2026-10", "rep": "Bo", "role": "closer", "deals": 1},
+                {"month": "2026-11", "rep": "BO", "role": "closer", "deals": 2},
+            ],
+            "rows[1].rep",
+        ),
+    ],
+    ids=["existing-lower", "existing-upper", "two-new"],
+)
+def test_a_rep_named_in_other_letter_case_is_refused_not_created_twice(writer, organization, ana, rows, field):
+    """Rep names are unique whatever their case (rep_create); an import must not create "ana" beside "Ana"."""
+    response = writer.put("/api/v1/actuals", json.dumps({"rows": rows}), content_type="application/json")
+    assert_problem(response, 422, field)
+    with organization_context(organization):
+        assert list(Rep.objects.values_list("name", flat=True)) == ["Ana"]
+        assert not MonthlyActual.objects.exists()
