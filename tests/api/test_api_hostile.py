@@ -176,3 +176,19 @@ def test_a_rep_named_in_other_letter_case_is_refused_not_created_twice(writer, o
     with organization_context(organization):
         assert list(Rep.objects.values_list("name", flat=True)) == ["Ana"]
         assert not MonthlyActual.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("reps", "field"),
+    [
+        ([{"name": "ana", "role": "closer"}], "reps[0].name"),
+        ([{"name": "Zed", "role": "closer"}, {"name": "ZED", "role": "closer"}], "reps[1].name"),
+    ],
+    ids=["existing", "two-new"],
+)
+def test_a_configuration_naming_a_rep_in_other_letter_case_is_refused(writer, organization, ana, reps, field):
+    body = json.dumps({"version": "2.0", "reps": reps})
+    for query in ["?dry_run=true", ""]:
+        assert_problem(writer.put(f"/api/v1/config{query}", body, content_type="application/json"), 422, field)
+    with organization_context(organization):
+        assert list(Rep.objects.values_list("name", flat=True)) == ["Ana"]
