@@ -192,3 +192,28 @@ def test_a_configuration_naming_a_rep_in_other_letter_case_is_refused(writer, or
         assert_problem(writer.put(f"/api/v1/config{query}", body, content_type="application/json"), 422, field)
     with organization_context(organization):
         assert list(Rep.objects.values_list("name", flat=True)) == ["Ana"]
+
+
+def test_an_idempotency_key_used_by_two_organizations_answers_each_its_own(writer, organization, other_organization):
+    other = Client(headers={"Authorization": f"Bearer {key_for(other_organization)}"})
+    headers = {"Idempotency-Key": "shared-by-accident"}
+    body = json.dumps({"name": "Cy", "role": "closer"})
+    mine = writer.post("/api/v1/reps", body, content_type="application/json", headers=headers)
+    theirs = other.post("/api/v1/reps", body, content_type="application/json", headers=headers)
+    assert mine.status_code == theirs.status_code == 201
+    assert "Idempotent-Replayed" not in theirs and theirs.json()["id"] != mine.json()["id"]
+    with organization_context(other_organization):
+        assert Rep.objects.get().pk == theirs.json()["id"]
+
+
+@pytest.mark.parametrize("key", ["k" * 256, " ", "a\x00b"], ids=["too-long", "blank", "nul"])
+def test_an_idempotency_key_that_cannot_be_kept_is_refused_naming_the_header(writer, organization, key):
+    response = writer.post(
+        "/api/v1/reps",
+        json.dumps({"name": "Cy", "role": "closer"}),
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
+    assert_problem(response, 422, "Idempotency-Key")
+    with organization_context(organization):
+        assert not Rep.objects.exists()
