@@ -26,9 +26,10 @@ PERIOD_MONTH = "month"
 PERIOD_QUARTER = "quarter"
 PERIOD_YTD = "ytd"
 
-_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER_LABEL = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YTD_LABEL = re.compile(r"^(\d{4})-(?:ytd|YTD)$")
+# ASCII: \d would take any script's digits (Arabic-Indic, fullwidth), and the label is echoed as it was written.
+_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_QUARTER_LABEL = re.compile(r"^(\d{4})-[Qq]([1-4])$", re.ASCII)
+_YTD_LABEL = re.compile(r"^(\d{4})-(?:ytd|YTD)$", re.ASCII)
 # The months a period may hold, as oteapp.months.parse_month reads them: a report also needs the month after the
 # last one to exist, and date() stops at 9999.
 FIRST_MONTH, LAST_MONTH = date(1900, 1, 1), date(9998, 12, 1)

@@ -217,3 +217,16 @@ def test_an_idempotency_key_that_cannot_be_kept_is_refused_naming_the_header(wri
     assert_problem(response, 422, "Idempotency-Key")
     with organization_context(organization):
         assert not Rep.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"month": "\u0662\u0660\u0662\u0666-\u0661\u0660"}, "month"),  # 2026-10 in Arabic-Indic digits
+        ({"period": "\u0662\u0660\u0662\u0666-\u0661\u0660"}, "period"),
+        ({"period": "\uff12\uff10\uff12\uff16-Q1"}, "period"),  # 2026-Q1 in fullwidth digits
+    ],
+    ids=["arabic-indic-month", "arabic-indic-period", "fullwidth-quarter"],
+)
+def test_a_month_or_period_in_other_digits_is_not_yyyy_mm(writer, params, field):
+    assert_problem(writer.get("/api/v1/report", params), 422, field)
