@@ -295,6 +295,26 @@ def test_a_name_that_resolves_to_a_private_address_at_delivery_is_refused_then(o
     assert "private, loopback or reserved address (169.254.169.254)" in attempt.error
 
 
+def read_request(connection) -> None:
+    """The whole request, headers and body: a server closing on unread bytes resets the connection (RST), and the
+    client would see that instead of the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        received = connection.recv(65536)
+        if not received:
+            return
+        data += received
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+    )
+    while len(body) < length:
+        received = connection.recv(65536)
+        if not received:
+            return
+        body += received
+
+
 @contextmanager
 def raw_receiver(answer: bytes):
     """A loopback server that reads a request and answers with `answer`, byte for byte (what http.server won't)."""
@@ -310,7 +330,7 @@ def raw_receiver(answer: bytes):
             except OSError:
                 return
             with connection:
-                connection.recv(65536)
+                read_request(connection)
                 connection.sendall(answer)
 
     threading.Thread(target=serve, daemon=True).start()
@@ -355,7 +375,7 @@ def drip_receiver(chunks: list[bytes], pause: float):
         except OSError:
             return
         with connection:
-            connection.recv(65536)
+            read_request(connection)
             for chunk in chunks:
                 try:
                     connection.sendall(chunk)
