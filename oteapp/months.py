@@ -3,7 +3,8 @@
 import re
 from datetime import date
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII: \d would take any script's digits (Arabic-Indic, fullwidth).
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
 
 def parse_month(text: str) -> date:

@@ -11,6 +11,7 @@ role read the keys with that prefix and nothing else. Once the digest matches, t
 organization exactly as a member's request does (accounts.tenancy.enter_organization).
 """
 
+import re
 import secrets
 import string
 from datetime import timedelta
@@ -36,6 +37,9 @@ ACTION_API_KEY_CREATE = "api_key_create"
 ACTION_API_KEY_REVOKE = "api_key_revoke"
 MAX_NAME_LENGTH = 100
 _ALPHABET = string.ascii_letters + string.digits
+# What a key made here looks like (its secret is secrets.token_urlsafe's alphabet). Anything else is no key, and is
+# answered 401 before its text reaches PostgreSQL (a NUL) or the digest (a lone surrogate cannot be encoded).
+_KEY_SHAPE = re.compile(rf"{KEY_PREFIX}_([A-Za-z0-9]{{{PREFIX_LENGTH}}})_([A-Za-z0-9_-]+)", re.ASCII)
 
 
 def api_key_digest(key: str) -> str:
@@ -43,10 +47,8 @@ def api_key_digest(key: str) -> str:
 
 
 def _split(key: str) -> tuple[str, str] | None:
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != PREFIX_LENGTH or not parts[2]:
-        return None
-    return parts[1], parts[2]
+    match = _KEY_SHAPE.fullmatch(key)
+    return (match[1], match[2]) if match else None
 
 
 @transaction.atomic

@@ -1,13 +1,17 @@
 """Errors as RFC 9457 problem details (`application/problem+json`): `type`, `title`, `status`, `detail`, and
 `errors`, one `{"field", "detail"}` per problem, naming the field as a JSON path (`rows[3].deals`, `month`)."""
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from oteapp.api.json import json_response
 
@@ -98,6 +102,39 @@ def _location(loc: Sequence[Any]) -> str:
     return path
 
 
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+class JsonBodyParser(Parser):
+    """Request bodies: JSON declared as such (415 otherwise), and 400 for what json cannot read, whatever the reason
+    (bad syntax, bytes that are not UTF-8, nesting deeper than the interpreter's recursion, an integer over Python's
+    digit limit). django-ninja wraps a parser's exception in a 400 HttpError; on_http_error answers with the problem
+    raised here."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if not _is_json(request.content_type or ""):
+            detail = (
+                f"Send the body as JSON with Content-Type: application/json (not {request.content_type or 'none'})."
+            )
+            raise ApiProblem(
+                415,
+                "Unsupported media type",
+                detail,
+                type_name="unsupported-media-type",
+                errors=[("Content-Type", detail)],
+            )
+        try:
+            return json.loads(request.body)
+        except (ValueError, RecursionError) as error:
+            message = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+            raise ApiProblem(
+                400, "Malformed JSON", f"The body is not valid JSON: {message}", type_name="malformed"
+            ) from None
+
+
 def install_problem_handlers(api) -> None:
     """Every error the API answers with, as problem+json."""
 
@@ -127,7 +164,17 @@ def install_problem_handlers(api) -> None:
         )
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ApiProblem):  # raised by JsonBodyParser, wrapped by django-ninja
+            return problem_response(exc.__cause__)
         return problem_response(ApiProblem(exc.status_code, str(exc.message)))
+
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return problem_response(
+            ApiProblem(
+                413, "Request too large", f"A request body may have at most {limit} bytes.", type_name="too-large"
+            )
+        )
 
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return problem_response(ApiProblem(404, "Not found", str(exc) or "", type_name="not-found"))
@@ -140,5 +187,6 @@ def install_problem_handlers(api) -> None:
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(AuthenticationError, on_authentication)
     api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(Exception, on_unexpected)

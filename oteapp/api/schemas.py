@@ -103,6 +103,7 @@ class Report(Schema):
 class RepPlan(Schema):
     """The rep's own plan figures as decimal strings; a figure left out (or null) is the role's."""
 
+    model_config = ConfigDict(extra="forbid")
     annual_ote: Decimal | None = None
     annual_base: Decimal | None = None
     monthly_quota: Decimal | None = None

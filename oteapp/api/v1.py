@@ -22,7 +22,14 @@ from oteapp import engine
 from oteapp.api.auth import ApiKeyAuth, write_scope_required
 from oteapp.api.idempotency import idempotent_write
 from oteapp.api.json import json_response
-from oteapp.api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, import_errors, install_problem_handlers, invalid
+from oteapp.api.problems import (
+    PROBLEM_CONTENT_TYPE,
+    ApiProblem,
+    JsonBodyParser,
+    import_errors,
+    install_problem_handlers,
+    invalid,
+)
 from oteapp.api.schemas import (
     ActualPage,
     ActualsUpsert,
@@ -92,11 +99,12 @@ api = ProblemDocumentedAPI(
     urls_namespace="api-v1",
     docs_url=None,  # the docs page is the app's own (oteapp/api/docs.py), rendered from this document
     openapi_url="/openapi.json",
+    parser=JsonBodyParser(),
 )
 install_problem_handlers(api)
 
 READ_PROBLEMS = {401: Problem, 404: Problem, 422: Problem, 429: Problem}
-WRITE_PROBLEMS = {**READ_PROBLEMS, 400: Problem, 403: Problem, 409: Problem}
+WRITE_PROBLEMS = {**READ_PROBLEMS, 400: Problem, 403: Problem, 409: Problem, 413: Problem, 415: Problem}
 
 
 # --- pagination: opaque cursors over the primary key --------------------------------------------------------------

@@ -26,9 +26,13 @@ PERIOD_MONTH = "month"
 PERIOD_QUARTER = "quarter"
 PERIOD_YTD = "ytd"
 
-_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER_LABEL = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YTD_LABEL = re.compile(r"^(\d{4})-(?:ytd|YTD)$")
+# ASCII: \d would take any script's digits (Arabic-Indic, fullwidth), and the label is echoed as it was written.
+_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_QUARTER_LABEL = re.compile(r"^(\d{4})-[Qq]([1-4])$", re.ASCII)
+_YTD_LABEL = re.compile(r"^(\d{4})-(?:ytd|YTD)$", re.ASCII)
+# The months a period may hold, as oteapp.months.parse_month reads them: a report also needs the month after the
+# last one to exist, and date() stops at 9999.
+FIRST_MONTH, LAST_MONTH = date(1900, 1, 1), date(9998, 12, 1)
 
 
 class PeriodError(ValueError):
@@ -104,6 +108,20 @@ def parse_period(text: str, *, fiscal_year_start: int = 1, as_of: date | None = 
     Raises PeriodError naming what is wrong."""
     _check_start(fiscal_year_start)
     value = (text or "").strip()
+    try:
+        period = _period_read(value, fiscal_year_start=fiscal_year_start, as_of=as_of)
+    except PeriodError:
+        raise
+    except ValueError:  # date() refuses the year (0000)
+        period = None
+    if not (period and period.months and period.months[0] >= FIRST_MONTH and period.months[-1] <= LAST_MONTH):
+        raise PeriodError(
+            "period", f"{value!r} is outside the calendar: periods run from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}"
+        )
+    return period
+
+
+def _period_read(value: str, *, fiscal_year_start: int, as_of: date | None) -> Period:
     if match := _MONTH_LABEL.match(value):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:

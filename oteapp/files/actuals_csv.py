@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -112,6 +113,9 @@ class _Plan:
     rows: list[_Row]
     roles: dict[str, SalesRole]
     reps: dict[str, Rep]  # the known reps the file names
+    # The known reps the file names in other letter case, by name in lower case: names are unique whatever their case
+    # (services.actuals.rep_create), so "ana" beside "Ana" is refused rather than created.
+    other_case: dict[str, str] = field(default_factory=dict)
     new_reps: dict[str, PlannedRep] = field(default_factory=dict)
     start_dates: dict[str, date] = field(default_factory=dict)  # rep → changed start date
     changes: list[PlannedChange] = field(default_factory=list)
@@ -378,8 +382,17 @@ def _parse(text: str, roles: _RoleNames, problems: _Problems) -> list[_Row]:
 def _check_reps(plan: _Plan, problems: _Problems) -> None:
     start_lines: dict[str, int] = {}
     new_lines: dict[str, int] = {}
+    new_lower: dict[str, str] = {}
     for row in plan.rows:
         rep = plan.reps.get(row.rep)
+        if rep is None and (known := plan.other_case.get(row.rep.lower())) is not None:
+            problems.add(row.line, "rep", f"{row.rep} is the rep {known} in other letter case; write {known}")
+            continue
+        if rep is None and (first := new_lower.setdefault(row.rep.lower(), row.rep)) != row.rep:
+            problems.add(
+                row.line, "rep", f"{row.rep} is {first} of line {new_lines[first]} in other letter case; write {first}"
+            )
+            continue
         if rep is not None:
             if row.role and row.role != rep.role.key:
                 problems.add(
@@ -466,8 +479,17 @@ def _plan(
         raise ActualsImportError(
             [f"the file names {len(names):,} reps; an import takes at most {settings.IMPORT_MAX_REPS:,}"]
         )
-    reps = Rep.objects.filter(organization=organization, name__in=names).select_related("role")
-    plan = _Plan(rows=rows, roles=roles, reps={rep.name: rep for rep in reps})
+    reps = list(
+        Rep.objects.annotate(name_lower=Lower("name"))
+        .filter(organization=organization, name_lower__in={name.lower() for name in names})
+        .select_related("role")
+    )
+    plan = _Plan(
+        rows=rows,
+        roles=roles,
+        reps={rep.name: rep for rep in reps if rep.name in names},
+        other_case={rep.name.lower(): rep.name for rep in reps if rep.name not in names},
+    )
     _check_reps(plan, problems)
     approved = approved_months_among(organization=organization, months={row.month for row in rows})
     for row in rows:

@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import RestrictedError
+from django.db.models.functions import Lower
 
 from accounts.models import Organization, User
 from accounts.tenancy import NoOrganizationInContext, current_organization_id
@@ -560,10 +561,13 @@ def _rep_plan(
     index: int,
     raw: object,
     reps: dict[str, Rep],
+    other_case: dict[str, str],
     role_keys: set[str],
-    seen: dict[str, int],
+    seen: dict[str, tuple[int, str]],
     problems: _Problems,
 ) -> None:
+    """`other_case`: the existing reps the file names in other letter case, by name in lower case; rep names are
+    unique whatever their case (services.actuals.rep_create), so "ana" beside "Ana" is refused, not created."""
     path = f"reps[{index}]"
     section = problems.obj(path, raw, REP_FIELDS)
     if section is None:
@@ -571,10 +575,15 @@ def _rep_plan(
     name = problems.text(f"{path}.name", section.get("name"), max_length=200)
     if name is None:
         return
-    if name in seen:
-        problems.add(f"{path}.name", f"{shown(name)} is already listed at reps[{seen[name]}]")
+    if name.lower() in seen:
+        first_index, first = seen[name.lower()]
+        spelled = "" if first == name else f" as {shown(first)}"
+        problems.add(f"{path}.name", f"{shown(name)} is already listed at reps[{first_index}]{spelled}")
         return
-    seen[name] = index
+    seen[name.lower()] = (index, name)
+    if name not in reps and (known := other_case.get(name.lower())) is not None:
+        problems.add(f"{path}.name", f"{shown(name)} is the rep {shown(known)} in other letter case; write {known}")
+        return
     rep_plan = _RepPlan(name=name, rep=reps.get(name), path=path)
     values = rep_plan.values
     if "role" in section:
@@ -778,14 +787,19 @@ def _current_plan(plan: _Plan, raw: dict[str, Any], organization: Organization, 
         for rep in raw_reps
         if isinstance(rep, dict) and isinstance(rep.get("name"), str) and text_problem(rep["name"]) is None
     ]
-    reps = {
-        rep.name: rep for rep in Rep.objects.filter(organization=organization, name__in=names).select_related("role")
-    }
-    seen: dict[str, int] = {}
+    named = set(names)
+    found = list(
+        Rep.objects.annotate(name_lower=Lower("name"))
+        .filter(organization=organization, name_lower__in={name.lower() for name in named})
+        .select_related("role")
+    )
+    reps = {rep.name: rep for rep in found if rep.name in named}
+    other_case = {rep.name.lower(): rep.name for rep in found if rep.name not in named}
+    seen: dict[str, tuple[int, str]] = {}
     # A file with roles names every role there will be; reps can only be placed in those.
     role_keys = set(raw_roles) if roles_given else set(plan.roles)
     for index, raw_rep in enumerate(raw_reps):
-        _rep_plan(plan, index, raw_rep, reps, role_keys, seen, problems)
+        _rep_plan(plan, index, raw_rep, reps, other_case, role_keys, seen, problems)
     if roles_given:
         _roles_to_delete(plan, organization, set(raw_roles), problems)
 

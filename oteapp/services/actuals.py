@@ -278,7 +278,10 @@ def rep_create(
             errors["name"] = f"There is already a rep named {taken}; use a different name."
     if role.organization_id != organization.pk:
         errors["role"] = "Choose one of your sales roles."
-    if email:
+    email_max_length = Rep._meta.get_field("email").max_length
+    if len(email) > email_max_length:
+        errors["email"] = f"Use an email address of at most {email_max_length} characters."
+    elif email:
         try:
             validate_email(email)
         except ValidationError:

@@ -9,11 +9,13 @@ acknowledgement) or the sweep (`webhook_deliveries_due`, every minute) queues it
 an event twice, with the same `webhook-id` to recognise it, but never miss one.
 """
 
+import contextlib
 import http.client
 import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +29,7 @@ from django.utils import timezone
 from accounts import rls
 from accounts.models import MemberRole, Membership, Organization
 from accounts.tenancy import organization_context
+from accounts.text import printable
 from oteapp.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookEndpoint
 from oteapp.webhooks.addresses import AddressRefused, public_address, webhook_url_check
 from oteapp.webhooks.signing import webhook_headers
@@ -69,28 +72,53 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = sock  # during the handshake too, for webhook_post's watchdog to cut
         self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
+def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """The attempt's time is up: end the connection, so the read blocked on it returns."""
+    cut.set()
+    sock = connection.sock  # None until connected; closed already if the attempt just ended
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def webhook_post(*, url: str, headers: dict[str, str], body: str) -> AttemptOutcome:
-    """One POST; redirects are answers like any other (a 3xx is a failure, never followed)."""
+    """One POST; redirects are answers like any other (a 3xx is a failure, never followed).
+
+    WEBHOOK_TIMEOUT_SECONDS bounds the whole attempt: the socket's timeout bounds each read only, and a receiver
+    sending its answer a byte at a time would otherwise hold the worker until the task's time limit (which rolls
+    the attempt back, unlogged, to be sent again)."""
     started = time.monotonic()
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    cut = threading.Event()
     try:
         scheme, host, port, path = webhook_url_check(url)
         address = public_address(host, port)
         connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        connection = connection_class(host, port, address=address, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+        connection = connection_class(host, port, address=address, timeout=timeout)
+        watchdog = threading.Timer(max(0.0, timeout - (time.monotonic() - started)), _cut, args=(connection, cut))
+        watchdog.start()
         try:
             connection.request("POST", path, body=body.encode(), headers=headers)
             response = connection.getresponse()
-            excerpt = response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")[:EXCERPT_CHARS]
+            # The receiver's bytes are stored and shown: a NUL in them would fail the attempt's save, roll back the
+            # attempt and leave the delivery due again a minute later, forever.
+            excerpt = printable(response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")[:EXCERPT_CHARS])
             status = response.status
         finally:
+            watchdog.cancel()
             connection.close()
     except AddressRefused as error:
         return AttemptOutcome(None, _elapsed(started), "", str(error)[:300])
     except (OSError, http.client.HTTPException) as error:
-        return AttemptOutcome(None, _elapsed(started), "", f"{type(error).__name__}: {error}"[:300])
+        if cut.is_set():
+            return AttemptOutcome(None, _elapsed(started), "", f"No complete answer within {timeout:g} s.")
+        return AttemptOutcome(None, _elapsed(started), "", printable(f"{type(error).__name__}: {error}"[:300]))
+    if cut.is_set():
+        return AttemptOutcome(None, _elapsed(started), "", f"No complete answer within {timeout:g} s.")
     return AttemptOutcome(status, _elapsed(started), excerpt, "")
 
 

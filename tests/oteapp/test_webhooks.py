@@ -3,6 +3,7 @@
 services; the address rules (SSRF)."""
 
 import json
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -158,7 +159,27 @@ def test_an_event_nobody_listens_to_stores_nothing(organization):
         ("https://169.254.169.254/latest/meta-data", "private, loopback or reserved"),
         ("https://localhost/x", "private, loopback or reserved"),
         ("https://user:pw@hooks.example.com/x", "credentials"),
+        ("https://hooks.example.com@127.0.0.1/x", "credentials"),
         ("ftp://hooks.example.com/x", "https"),
+        # What no request line can carry (Python's URL parser drops a CR, LF or tab, and http.client refuses a space
+        # at every delivery), and a port that is no port.
+        ("https://hooks.example.com/a b", "valid URL"),
+        ("https://hooks.example.com/a\r\nX-Injected: 1", "valid URL"),
+        ("https://hooks.example.com/a\tb", "valid URL"),
+        ("https://hooks.example.com/\x7f", "valid URL"),
+        ("https://hooks.example.com:0/x", "valid URL"),
+        ("https://0.0.0.0/x", "private, loopback or reserved"),
+        ("https://100.64.0.1/x", "private, loopback or reserved"),
+        ("https://[::ffff:127.0.0.1]/x", "private, loopback or reserved"),
+        ("https://2130706433/x", "private, loopback or reserved"),  # 127.0.0.1 as one decimal number
+        ("https://0x7f000001/x", "private, loopback or reserved"),
+        ("https://0177.0.0.1/x", "private, loopback or reserved"),
+        ("https://127.1/x", "private, loopback or reserved"),
+        # IPv6 addresses that carry an IPv4 one, which a NAT64 gateway or a 6to4 relay would reach.
+        ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data", "private, loopback or reserved"),
+        ("https://[64:ff9b::a00:1]/x", "private, loopback or reserved"),
+        ("https://[2002:a9fe:a9fe::1]/x", "private, loopback or reserved"),
+        ("https://[::127.0.0.1]/x", "private, loopback or reserved"),
     ],
 )
 def test_outside_development_only_public_https_addresses_are_accepted(settings, url, problem):
@@ -171,6 +192,7 @@ def test_a_public_https_address_is_accepted(settings):
     settings.WEBHOOKS_ALLOW_HTTP = False
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
     assert webhook_url_problem("https://93.184.215.14/hooks") is None
+    assert webhook_url_problem("https://[64:ff9b::5db8:d70e]/hooks") is None  # NAT64 to that public address
 
 
 def test_closing_a_month_sends_month_closed_once(organization, loopback_allowed):
@@ -245,3 +267,145 @@ def test_text_the_database_cannot_store_is_refused_beside_its_field(owner_client
     )
     with organization_context(organization):
         assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_name_that_resolves_to_a_private_address_at_delivery_is_refused_then(organization, settings, monkeypatch):
+    """DNS rebinding: the name was public when the endpoint was saved; each delivery resolves and checks it again,
+    and connects to nothing when it now points inside."""
+    import socket
+
+    settings.WEBHOOKS_ALLOW_HTTP = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    answers = {"hooks.rebind.example": "93.184.215.14"}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+
+    def create_connection(*args, **kwargs):
+        raise AssertionError(f"connected to {args[0]}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    endpoint_for(organization, "https://hooks.rebind.example/x", ["month.closed"])
+    answers["hooks.rebind.example"] = "169.254.169.254"
+    with organization_context(organization):
+        webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+        attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None
+    assert "private, loopback or reserved address (169.254.169.254)" in attempt.error
+
+
+def read_request(connection) -> None:
+    """The whole request, headers and body: a server closing on unread bytes resets the connection (RST), and the
+    client would see that instead of the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        received = connection.recv(65536)
+        if not received:
+            return
+        data += received
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+    )
+    while len(body) < length:
+        received = connection.recv(65536)
+        if not received:
+            return
+        body += received
+
+
+@contextmanager
+def raw_receiver(answer: bytes):
+    """A loopback server that reads a request and answers with `answer`, byte for byte (what http.server won't)."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                read_request(connection)
+                connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (b"HTTP/1.1 500 Oops\r\nContent-Length: 9\r\n\r\nbad\x00news", 500),  # NUL in the body
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n\xff\xfe\x00\x00!", 200),
+        (b"\x00\x00 not http at all\r\n\r\n", None),  # NUL in the status line: the error quotes it
+    ],
+    ids=["body-500", "body-200", "status-line"],
+)
+def test_an_answer_postgresql_cannot_store_is_logged_readably(organization, loopback_allowed, answer, status):
+    with raw_receiver(answer) as url:
+        endpoint_for(organization, url, ["month.closed"])
+        with organization_context(organization):
+            webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+            attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code == status
+    assert "\x00" not in attempt.response_excerpt + attempt.error
+    assert (attempt.error != "") == (status is None)
+
+
+@contextmanager
+def drip_receiver(chunks: list[bytes], pause: float):
+    """A loopback server that answers a piece at a time, each within the socket timeout: slow, never silent."""
+    import socket
+    import threading
+    import time
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        try:
+            connection, _ = server.accept()
+        except OSError:
+            return
+        with connection:
+            read_request(connection)
+            for chunk in chunks:
+                try:
+                    connection.sendall(chunk)
+                except OSError:
+                    return
+                time.sleep(pause)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", *[b"x"] * 12],  # the body a byte at a time
+        [b"HTTP/1.1 200 OK\r\n", *[f"X-Slow-{n}: 1\r\n".encode() for n in range(12)], b"\r\n"],  # header by header
+    ],
+    ids=["body", "headers"],
+)
+def test_an_attempt_ends_at_the_timeout_however_slowly_the_receiver_drips(
+    organization, loopback_allowed, settings, chunks
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    with drip_receiver(chunks, pause=0.4) as url:
+        endpoint_for(organization, url, ["month.closed"])
+        with organization_context(organization):
+            webhook_event_emit(organization=organization, event_type="month.closed", payload={})
+            attempt = WebhookAttempt.objects.get()
+    assert attempt.latency_ms < 2500
+    assert attempt.status_code is None and "1 s" in attempt.error
