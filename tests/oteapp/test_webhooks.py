@@ -3,6 +3,10 @@
 services; the address rules (SSRF)."""
 
 import json
+import socket
+import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -272,8 +276,6 @@ def test_text_the_database_cannot_store_is_refused_beside_its_field(owner_client
 def test_a_name_that_resolves_to_a_private_address_at_delivery_is_refused_then(organization, settings, monkeypatch):
     """DNS rebinding: the name was public when the endpoint was saved; each delivery resolves and checks it again,
     and connects to nothing when it now points inside."""
-    import socket
-
     settings.WEBHOOKS_ALLOW_HTTP = False
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
     answers = {"hooks.rebind.example": "93.184.215.14"}
@@ -316,11 +318,9 @@ def read_request(connection) -> None:
 
 
 @contextmanager
-def raw_receiver(answer: bytes):
-    """A loopback server that reads a request and answers with `answer`, byte for byte (what http.server won't)."""
-    import socket
-    import threading
-
+def loopback_server(answer: Callable[[socket.socket], None]):
+    """A loopback server that reads each request and lets `answer` write to the connection, byte for byte (what
+    http.server won't); yields the URL to register."""
     server = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -331,13 +331,32 @@ def raw_receiver(answer: bytes):
                 return
             with connection:
                 read_request(connection)
-                connection.sendall(answer)
+                answer(connection)
 
     threading.Thread(target=serve, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
     finally:
         server.close()
+
+
+def raw_receiver(answer: bytes):
+    """Answers every request with `answer`."""
+    return loopback_server(lambda connection: connection.sendall(answer))
+
+
+def drip_receiver(chunks: list[bytes], pause: float):
+    """Answers a piece at a time, each within the socket timeout: slow, never silent."""
+
+    def drip(connection: socket.socket) -> None:
+        for chunk in chunks:
+            try:
+                connection.sendall(chunk)
+            except OSError:
+                return
+            time.sleep(pause)
+
+    return loopback_server(drip)
 
 
 @pytest.mark.parametrize(
@@ -358,36 +377,6 @@ def test_an_answer_postgresql_cannot_store_is_logged_readably(organization, loop
     assert attempt.status_code == status
     assert "\x00" not in attempt.response_excerpt + attempt.error
     assert (attempt.error != "") == (status is None)
-
-
-@contextmanager
-def drip_receiver(chunks: list[bytes], pause: float):
-    """A loopback server that answers a piece at a time, each within the socket timeout: slow, never silent."""
-    import socket
-    import threading
-    import time
-
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        try:
-            connection, _ = server.accept()
-        except OSError:
-            return
-        with connection:
-            read_request(connection)
-            for chunk in chunks:
-                try:
-                    connection.sendall(chunk)
-                except OSError:
-                    return
-                time.sleep(pause)
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
-    finally:
-        server.close()
 
 
 @pytest.mark.parametrize(
